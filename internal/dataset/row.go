@@ -1,0 +1,159 @@
+// Package dataset reads, validates and fingerprints the rows of a Collinear
+// evaluation dataset. It knows nothing of Terraform or HTTP: the provider uses
+// it to plan and the uploader uses it to build request bodies.
+package dataset
+
+import (
+	"crypto/sha256"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Message is one turn of a conversation in OpenAI chat format.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Row is one normalized dataset row, the unit the API stores and returns an id
+// for. GroundTruth and Context are optional.
+type Row struct {
+	ConvPrefix  []Message `json:"conv_prefix"`
+	Response    Message   `json:"response"`
+	GroundTruth *int64    `json:"ground_truth,omitempty"`
+	Context     *string   `json:"context,omitempty"`
+}
+
+// Digest is a truncated SHA-256 of a row's canonical form. 128 bits keep the
+// chance of a collision among even millions of rows negligible while halving
+// what private state has to carry per row.
+type Digest [16]byte
+
+// AppendCanonical appends the row's canonical JSON to dst: keys in a fixed
+// order, no insignificant white space, optional fields omitted when null, and
+// no HTML escaping. The same row always gives the same bytes, whatever the
+// source format or its formatting, so digests survive reformatting a file.
+func (r *Row) AppendCanonical(dst []byte) []byte {
+	dst = append(dst, `{"conv_prefix":[`...)
+	for i, m := range r.ConvPrefix {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendMessage(dst, m)
+	}
+	dst = append(dst, `],"response":`...)
+	dst = appendMessage(dst, r.Response)
+	if r.GroundTruth != nil {
+		dst = append(dst, `,"ground_truth":`...)
+		dst = strconv.AppendInt(dst, *r.GroundTruth, 10)
+	}
+	if r.Context != nil {
+		dst = append(dst, `,"context":`...)
+		dst = AppendJSONString(dst, *r.Context)
+	}
+	return append(dst, '}')
+}
+
+func appendMessage(dst []byte, m Message) []byte {
+	dst = append(dst, `{"role":`...)
+	dst = AppendJSONString(dst, m.Role)
+	dst = append(dst, `,"content":`...)
+	dst = AppendJSONString(dst, m.Content)
+	return append(dst, '}')
+}
+
+// Digest fingerprints everything the row sends: two rows with the same digest
+// are the same upload. The update plan matches source rows to uploaded rows by
+// it.
+func (r *Row) Digest() Digest {
+	return truncate(sha256.Sum256(r.AppendCanonical(nil)))
+}
+
+// MatchKey fingerprints only what the platform's lookup returns for a row
+// (conv_prefix, the response's text and ground_truth; not the response role
+// nor context). Rows read back from the platform, after an import or an upload
+// whose outcome is unknown, are matched to source rows by it.
+func (r *Row) MatchKey() Digest {
+	return MatchKeyOf(r.ConvPrefix, r.Response.Content, r.GroundTruth)
+}
+
+// MatchKeyOf computes the MatchKey of a row as the platform's lookup shows it.
+func MatchKeyOf(convPrefix []Message, response string, groundTruth *int64) Digest {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"conv_prefix":[`...)
+	for i, m := range convPrefix {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMessage(b, m)
+	}
+	b = append(b, `],"response":`...)
+	b = AppendJSONString(b, response)
+	if groundTruth != nil {
+		b = append(b, `,"ground_truth":`...)
+		b = strconv.AppendInt(b, *groundTruth, 10)
+	}
+	b = append(b, '}')
+	return truncate(sha256.Sum256(b))
+}
+
+func truncate(sum [32]byte) Digest {
+	var d Digest
+	copy(d[:], sum[:len(d)])
+	return d
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string literal. Unlike encoding/json it
+// does not escape <, > and &, so the canonical form stays readable; invalid
+// UTF-8 is replaced by U+FFFD exactly as encoding/json does, so that what we
+// hash is what the API receives.
+func AppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript consumers;
+		// encoding/json escapes them and so do we.
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
