@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# End-to-end demo against the local Collinear emulator; nothing leaves 127.0.0.1
+# and nothing is downloaded.
+#
+#   1. builds the provider and the emulator into a temporary directory,
+#   2. starts the emulator on a free loopback port with a demo key,
+#   3. applies examples/quickstart (copied to the temporary directory so the
+#      repository stays clean) through a dev_overrides CLI configuration,
+#   4. prints the row ids, then runs a second plan, which must be empty.
+#
+# Exits non-zero if any step fails or the second plan is not empty.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+export GOTOOLCHAIN=local
+export CHECKPOINT_DISABLE=1
+export TF_INPUT=0
+
+step() { printf '\n==> %s\n' "$*"; }
+
+terraform_bin="$(command -v terraform || true)"
+if [[ -z "$terraform_bin" ]]; then
+  echo "demo: terraform not found on PATH (this demo never downloads it)" >&2
+  exit 1
+fi
+
+tmp="$(mktemp -d)"
+emulator_pid=""
+cleanup() {
+  local status=$?
+  if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill -TERM "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$tmp/bin"
+
+step "Building the provider and the emulator into $tmp/bin"
+go build -trimpath -ldflags "-X main.version=0.0.0-demo" -o "$tmp/bin/terraform-provider-collinear" .
+go build -trimpath -o "$tmp/collinear-emulator" ./cmd/collinear-emulator
+
+step "Starting the emulator on a free loopback port"
+api_key="demo-key-$RANDOM$RANDOM"
+url_file="$tmp/emulator.url"
+"$tmp/collinear-emulator" -listen 127.0.0.1:0 -api-key "$api_key" -url-file "$url_file" \
+  >"$tmp/emulator.log" 2>&1 &
+emulator_pid=$!
+
+base_url=""
+for _ in $(seq 1 100); do
+  if [[ -s "$url_file" ]]; then
+    base_url="$(tr -d '[:space:]' <"$url_file")"
+    [[ -n "$base_url" ]] && break
+  fi
+  if ! kill -0 "$emulator_pid" 2>/dev/null; then
+    echo "demo: the emulator exited early:" >&2
+    cat "$tmp/emulator.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [[ -z "$base_url" ]]; then
+  echo "demo: the emulator did not write its URL to $url_file within 10 seconds:" >&2
+  cat "$tmp/emulator.log" >&2
+  exit 1
+fi
+echo "emulator listening on $base_url"
+
+cat >"$tmp/terraformrc" <<EOF
+disable_checkpoint = true
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/collinear-ai/collinear" = "$tmp/bin"
+  }
+  direct {}
+}
+EOF
+export TF_CLI_CONFIG_FILE="$tmp/terraformrc"
+export COLLINEAR_BASE_URL="$base_url"
+export COLLINEAR_API_KEY="$api_key"
+
+cp -R "$repo/examples/quickstart" "$tmp/quickstart"
+cd "$tmp/quickstart"
+
+step "terraform apply (first upload of examples/quickstart/data/eval.jsonl)"
+"$terraform_bin" apply -auto-approve -input=false
+
+step "terraform output row_ids"
+"$terraform_bin" output row_ids
+
+step "terraform plan -detailed-exitcode (must be empty: nothing is uploaded twice)"
+set +e
+"$terraform_bin" plan -detailed-exitcode -input=false
+plan_status=$?
+set -e
+
+case "$plan_status" in
+  0)
+    printf '\nDEMO OK: the second plan is empty (exit 0); applying again would upload nothing.\n'
+    ;;
+  2)
+    printf '\nDEMO FAILED: the second plan is not empty (exit 2); applying again would change the dataset.\n' >&2
+    exit 1
+    ;;
+  *)
+    printf '\nDEMO FAILED: the second plan failed (exit %s).\n' "$plan_status" >&2
+    exit 1
+    ;;
+esac
