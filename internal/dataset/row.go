@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Message is one turn of a conversation in OpenAI chat format.
@@ -110,14 +111,29 @@ const hexDigits = "0123456789abcdef"
 // UTF-8 is replaced by U+FFFD exactly as encoding/json does, so that what we
 // hash is what the API receives.
 func AppendJSONString(dst []byte, s string) []byte {
+	// A read-only view of s: appendJSONString never writes to its input.
+	return appendJSONString(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// plainJSON marks the bytes that stand for themselves inside a canonical JSON
+// string: printable ASCII other than the quote and the backslash.
+var plainJSON = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+func appendJSONString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
+		b := s[i]
+		if plainJSON[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '"', '\\':
@@ -135,7 +151,7 @@ func AppendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		c, size := utf8.DecodeRuneInString(s[i:])
+		c, size := utf8.DecodeRune(s[i:])
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)

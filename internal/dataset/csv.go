@@ -1,0 +1,201 @@
+package dataset
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// CSV columns. conv_prefix and response are plain text: the user's message
+// and the assistant's reply.
+var csvColumns = []string{"conv_prefix", "response", "ground_truth", "context"}
+
+const (
+	colConvPrefix = iota
+	colResponse
+	colGroundTruth
+	colContext
+)
+
+// scanCSV reads a header row and then one row per record. A CSV row is one
+// user turn and the assistant's response; empty ground_truth and context
+// cells mean absent. An empty context therefore cannot be written in CSV.
+func scanCSV(r io.Reader, s *scanner) {
+	br := bufio.NewReaderSize(r, lexBufSize)
+	if b, _ := br.Peek(3); string(b) == "\xEF\xBB\xBF" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // counted here, to say which columns are missing
+	cr.ReuseRecord = true
+
+	header, err := cr.Read()
+	switch {
+	case err == io.EOF:
+		s.c.addError(0, 0, "", "No rows",
+			"the file is empty: a CSV file needs a header row naming its columns (conv_prefix, response and optionally ground_truth, context), then one row per line")
+		return
+	case err != nil:
+		csvError(s, 0, err)
+		return
+	}
+	col := [4]int{-1, -1, -1, -1}
+	for i, name := range header {
+		name = strings.TrimSpace(name)
+		k := -1
+		for j, known := range csvColumns {
+			if name == known {
+				k = j
+			}
+		}
+		switch {
+		case k < 0:
+			s.c.addError(0, 1, name, "Unknown CSV column",
+				fmt.Sprintf("the header has the unknown column %s (column %d): the columns are conv_prefix, response, ground_truth and context", quoteShort(name), i+1))
+		case col[k] >= 0:
+			s.c.addError(0, 1, name, "Repeated CSV column",
+				fmt.Sprintf("the header has the column %s twice (columns %d and %d)", name, col[k]+1, i+1))
+		default:
+			col[k] = i
+		}
+	}
+	for _, k := range []int{colConvPrefix, colResponse} {
+		if col[k] < 0 {
+			s.c.addError(0, 1, csvColumns[k], "Missing CSV column",
+				fmt.Sprintf("the header has no %s column: a CSV file needs the columns conv_prefix and response, and may have ground_truth and context", csvColumns[k]))
+		}
+	}
+	if s.failed() {
+		return
+	}
+	ncol := len(header)
+
+	var (
+		turn [1]Message // ConvPrefix when nothing keeps rows
+		gt   int64
+		ctx  string
+		row  Row
+	)
+	for !s.stopped() {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return
+		}
+		s.rows++
+		if err != nil {
+			csvError(s, s.rows, err)
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return // a read error: nothing more can be read
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != ncol {
+			s.c.addError(s.rows, line, "", "Wrong number of CSV fields",
+				fmt.Sprintf("row %d has %d %s but the header has %d columns: quote fields that hold commas, quotes or line breaks", s.rows, len(rec), plural(len(rec), "field", "fields"), ncol))
+			continue
+		}
+		bad := false
+		cell := func(k int) string {
+			if col[k] < 0 {
+				return ""
+			}
+			return validUTF8(rec[col[k]])
+		}
+		prompt := cell(colConvPrefix)
+		if prompt == "" {
+			bad = true
+			s.c.addError(s.rows, line, "conv_prefix", "Empty conv_prefix",
+				"conv_prefix is empty: in CSV it holds the user's message")
+		}
+		row.GroundTruth, row.Context = nil, nil
+		if v := strings.TrimSpace(cell(colGroundTruth)); v != "" {
+			n, ok := parseInt64([]byte(v))
+			switch {
+			case ok:
+				gt = n
+				row.GroundTruth = &gt
+			case isDecimal(v):
+				bad = true
+				s.c.addError(s.rows, line, "ground_truth", "Invalid ground_truth",
+					fmt.Sprintf("%s, got %s, which is out of range (a 64-bit integer)", groundTruthRule, quoteShort(v)))
+			default:
+				bad = true
+				s.c.addError(s.rows, line, "ground_truth", "Invalid ground_truth",
+					fmt.Sprintf("%s, got %s", groundTruthRule, quoteShort(v)))
+			}
+		}
+		if v := cell(colContext); v != "" {
+			ctx = v
+			row.Context = &ctx
+		}
+		if bad {
+			continue
+		}
+		turn[0] = Message{Role: "user", Content: prompt}
+		row.ConvPrefix = turn[:]
+		row.Response = Message{Role: "assistant", Content: cell(colResponse)}
+		if s.fn != nil { // fn may keep the row: give it its own slice and pointers
+			row.ConvPrefix = []Message{turn[0]}
+			if row.GroundTruth != nil {
+				row.GroundTruth = new(gt)
+			}
+			if row.Context != nil {
+				row.Context = new(ctx)
+			}
+		}
+		s.accept(&row, s.rows, line)
+	}
+}
+
+// csvError reports an error from the CSV reader.
+func csvError(s *scanner, row int, err error) {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		s.readError(err)
+		return
+	}
+	detail := fmt.Sprintf("malformed CSV at line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+	if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) {
+		detail += `; a field that holds a quote must be quoted, with each quote inside doubled ("")`
+	}
+	s.c.addError(row, pe.StartLine, "", "Malformed CSV", detail)
+}
+
+// isDecimal reports whether v is an optional minus sign and digits.
+func isDecimal(v string) bool {
+	v = strings.TrimPrefix(v, "-")
+	if v == "" {
+		return false
+	}
+	for i := range len(v) {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validUTF8 replaces each byte that is not UTF-8 by U+FFFD, as the JSON
+// formats read them, so that equal rows hash equally in every format.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}

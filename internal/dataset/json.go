@@ -1,0 +1,608 @@
+package dataset
+
+import (
+	"fmt"
+	"strconv"
+	"unsafe"
+)
+
+// span locates a decoded string in rowParser.strs.
+type span struct{ start, end int }
+
+// msgSpans is a message being parsed.
+type msgSpans struct {
+	role, content       span
+	hasRole, hasContent bool
+}
+
+// Keys of a row, as bits of rowParser.seen.
+const (
+	keyConvPrefix = 1 << iota
+	keyResponse
+	keyGroundTruth
+	keyContext
+)
+
+// rowParser reads row objects with the fixed schema of a dataset row straight
+// from the lexer: it decodes only what a row holds, into buffers reused from
+// row to row, and reports each wrong type against its field.
+type rowParser struct {
+	lx *lexer
+	s  *scanner
+
+	row, line int  // the row being parsed and the line it starts on
+	bad       bool // the row has an error
+
+	strs []byte // the decoded strings of the row, back to back
+	key  []byte
+	num  []byte
+	conv []msgSpans
+	resp msgSpans
+	seen int // keys met, to find missing and repeated ones
+	gt   int64
+	ctx  span
+
+	r    Row       // the row handed on
+	msgs []Message // reused for r.ConvPrefix when nothing keeps rows
+	gtv  int64     // and for r.GroundTruth
+	ctxv string    // and for r.Context
+}
+
+func newRowParser(lx *lexer, s *scanner) *rowParser {
+	return &rowParser{lx: lx, s: s}
+}
+
+func (p *rowParser) fail(field, summary, detail string) {
+	p.bad = true
+	p.s.c.addError(p.row, p.line, field, summary, detail)
+}
+
+// syntax reports malformed input. When the input ended because reading
+// failed, that is reported instead: it is the cause.
+func (p *rowParser) syntax(err error) {
+	if p.lx.err != nil {
+		p.s.readError(p.lx.err)
+		return
+	}
+	line := p.line
+	if se, ok := err.(*syntaxError); ok {
+		line = se.line
+		err = fmt.Errorf("%s", se.msg)
+	}
+	p.bad = true
+	p.s.c.addError(p.row, line, "", "Invalid JSON", fmt.Sprintf("invalid JSON: %v", err))
+}
+
+// parseRow reads one row, the value that starts with c, and hands it to the
+// scanner when it is valid. It returns only syntax errors; schema errors are
+// reported as problems.
+func (p *rowParser) parseRow(c byte, row, line int) error {
+	lx := p.lx
+	p.row, p.line, p.bad = row, line, false
+	p.strs, p.conv, p.seen = p.strs[:0], p.conv[:0], 0
+	lx.badUTF8 = false
+	if c != '{' {
+		if err := lx.skipValue(c, 1); err != nil {
+			return err
+		}
+		p.fail("", "Invalid row", fmt.Sprintf(`each row must be an object such as {"conv_prefix": [...], "response": {...}}, got %s`, kindOf(c)))
+		return nil
+	}
+	lx.pos++
+	c, ok := lx.skipSpace()
+	if ok && c == '}' {
+		lx.pos++
+	} else {
+		for {
+			if !ok || c != '"' {
+				return lx.unexpected(c, ok, "a key in double quotes")
+			}
+			var err error
+			if p.key, err = lx.readString(p.key[:0], true); err != nil {
+				return err
+			}
+			if err := lx.expect(':', "':' after a key"); err != nil {
+				return err
+			}
+			if c, ok = lx.skipSpace(); !ok {
+				return lx.unexpected(c, ok, "a value")
+			}
+			if err := p.parseField(c); err != nil {
+				return err
+			}
+			c, ok = lx.skipSpace()
+			if !ok || (c != ',' && c != '}') {
+				return lx.unexpected(c, ok, "',' or '}' after a value in the row")
+			}
+			lx.pos++
+			if c == '}' {
+				break
+			}
+			c, ok = lx.skipSpace()
+		}
+	}
+	if p.seen&keyConvPrefix == 0 {
+		p.fail("conv_prefix", "Missing conv_prefix",
+			`conv_prefix is missing: each row needs the conversation so far, e.g. "conv_prefix": [{"role": "user", "content": "..."}]`)
+	}
+	if p.seen&keyResponse == 0 {
+		p.fail("response", "Missing response",
+			`response is missing: each row needs the assistant's turn, e.g. "response": {"role": "assistant", "content": "..."}`)
+	}
+	if lx.badUTF8 {
+		p.s.c.addWarning("utf8", row, line, "", "Invalid UTF-8",
+			"the row has text that is not valid UTF-8; each invalid byte is read as U+FFFD (�), and that is what is uploaded")
+	}
+	if !p.bad {
+		p.s.accept(p.build(), row, line)
+	}
+	return nil
+}
+
+// field marks key as met and reports whether it was already.
+func (p *rowParser) repeated(bit int, name string) bool {
+	if p.seen&bit != 0 {
+		p.fail(name, "Repeated key", fmt.Sprintf("%s appears more than once in the row; keep one", name))
+		return true
+	}
+	p.seen |= bit
+	return false
+}
+
+func (p *rowParser) parseField(c byte) error {
+	lx := p.lx
+	switch string(p.key) {
+	case "conv_prefix":
+		p.repeated(keyConvPrefix, "conv_prefix")
+		return p.parseConvPrefix(c)
+	case "response":
+		p.repeated(keyResponse, "response")
+		return p.parseMessage(c, &p.resp, -1)
+	case "ground_truth":
+		p.repeated(keyGroundTruth, "ground_truth")
+		return p.parseGroundTruth(c)
+	case "context":
+		p.repeated(keyContext, "context")
+		switch c {
+		case 'n':
+			p.seen &^= keyContext // null is absent
+			return lx.readLiteral(c)
+		case '"':
+			start := len(p.strs)
+			var err error
+			p.strs, err = lx.readString(p.strs, true)
+			p.ctx = span{start, len(p.strs)}
+			return err
+		}
+		if err := lx.skipValue(c, 1); err != nil {
+			return err
+		}
+		p.fail("context", "Invalid context", fmt.Sprintf("context must be a string, got %s", kindOf(c)))
+		return nil
+	}
+	p.unknownKey("", string(p.key))
+	return lx.skipValue(c, 1)
+}
+
+// unknownKey warns once per file and key name about a key that is not part
+// of a row: it is dropped, not uploaded.
+func (p *rowParser) unknownKey(where, name string) {
+	c := &p.s.c
+	key := "key\x00" + where + "\x00" + name
+	if c.hasWarning(key) {
+		c.countWarning(key)
+		return
+	}
+	field := name
+	if where != "" {
+		field = where + "." + name
+	}
+	what := "the row"
+	if where != "" {
+		what = where
+	}
+	c.addWarning(key, p.row, p.line, field, "Key not uploaded",
+		fmt.Sprintf("%s has the key %s, which is not part of a dataset row (conv_prefix, response, ground_truth, context); it is ignored and not uploaded", what, quoteShort(name)))
+}
+
+func (p *rowParser) parseConvPrefix(c byte) error {
+	lx := p.lx
+	if c != '[' {
+		if err := lx.skipValue(c, 1); err != nil {
+			return err
+		}
+		p.fail("conv_prefix", "Invalid conv_prefix",
+			fmt.Sprintf(`conv_prefix must be a list of messages such as [{"role": "user", "content": "..."}], got %s`, kindOf(c)))
+		return nil
+	}
+	lx.pos++
+	p.conv = p.conv[:0]
+	c, ok := lx.skipSpace()
+	if ok && c == ']' {
+		lx.pos++
+		return nil
+	}
+	for i := 0; ; i++ {
+		if !ok {
+			return lx.unexpected(c, ok, "a message")
+		}
+		p.conv = append(p.conv, msgSpans{})
+		if err := p.parseMessage(c, &p.conv[i], i); err != nil {
+			return err
+		}
+		c, ok = lx.skipSpace()
+		if !ok || (c != ',' && c != ']') {
+			return lx.unexpected(c, ok, "',' or ']' after a message in conv_prefix")
+		}
+		lx.pos++
+		if c == ']' {
+			return nil
+		}
+		c, ok = lx.skipSpace()
+	}
+}
+
+// messageField names a message (turn is its 0-based index in conv_prefix,
+// -1 for the response) or one of its keys.
+func messageField(turn int, key string) string {
+	f := "response"
+	if turn >= 0 {
+		f = "conv_prefix[" + strconv.Itoa(turn) + "]"
+	}
+	if key != "" {
+		f += "." + key
+	}
+	return f
+}
+
+// messageName names a message in prose: "turn 3 of conv_prefix" or "response".
+func messageName(turn int) string {
+	if turn < 0 {
+		return "response"
+	}
+	return fmt.Sprintf("turn %d of conv_prefix", turn+1)
+}
+
+func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
+	lx := p.lx
+	*m = msgSpans{}
+	if c != '{' {
+		if err := lx.skipValue(c, 1); err != nil {
+			return err
+		}
+		p.fail(messageField(turn, ""), "Invalid message",
+			fmt.Sprintf(`%s must be an object such as {"role": "user", "content": "..."}, got %s`, messageName(turn), kindOf(c)))
+		return nil
+	}
+	lx.pos++
+	c, ok := lx.skipSpace()
+	if ok && c == '}' {
+		lx.pos++
+	} else {
+		for {
+			if !ok || c != '"' {
+				return lx.unexpected(c, ok, "a key in double quotes")
+			}
+			var err error
+			if p.key, err = lx.readString(p.key[:0], true); err != nil {
+				return err
+			}
+			if err := lx.expect(':', "':' after a key"); err != nil {
+				return err
+			}
+			if c, ok = lx.skipSpace(); !ok {
+				return lx.unexpected(c, ok, "a value")
+			}
+			var dst *span
+			var has *bool
+			switch string(p.key) {
+			case "role":
+				dst, has = &m.role, &m.hasRole
+			case "content":
+				dst, has = &m.content, &m.hasContent
+			}
+			switch {
+			case dst == nil:
+				p.unknownKey(messageField(turn, ""), string(p.key))
+				err = lx.skipValue(c, 2)
+			case *has:
+				p.fail(messageField(turn, string(p.key)), "Repeated key",
+					fmt.Sprintf("%s has %s more than once; keep one", messageName(turn), string(p.key)))
+				err = lx.skipValue(c, 2)
+			case c == '"':
+				*has = true
+				start := len(p.strs)
+				p.strs, err = lx.readString(p.strs, true)
+				*dst = span{start, len(p.strs)}
+			default:
+				*has = true
+				name := string(p.key)
+				err = lx.skipValue(c, 2)
+				p.fail(messageField(turn, name), "Invalid "+name,
+					fmt.Sprintf("the %s of %s must be a string, got %s", name, messageName(turn), kindOf(c)))
+			}
+			if err != nil {
+				return err
+			}
+			c, ok = lx.skipSpace()
+			if !ok || (c != ',' && c != '}') {
+				return lx.unexpected(c, ok, "',' or '}' after a value in a message")
+			}
+			lx.pos++
+			if c == '}' {
+				break
+			}
+			c, ok = lx.skipSpace()
+		}
+	}
+	if !m.hasRole {
+		p.fail(messageField(turn, "role"), "Missing role",
+			fmt.Sprintf(`%s has no role: each message needs "role" and "content"`, messageName(turn)))
+	}
+	if !m.hasContent {
+		p.fail(messageField(turn, "content"), "Missing content",
+			fmt.Sprintf(`%s has no content: each message needs "role" and "content"`, messageName(turn)))
+	}
+	return nil
+}
+
+const groundTruthRule = "ground_truth must be an integer such as 0 or 1"
+
+func (p *rowParser) parseGroundTruth(c byte) error {
+	lx := p.lx
+	switch {
+	case c == 'n':
+		p.seen &^= keyGroundTruth // null is absent
+		return lx.readLiteral(c)
+	case c == '-' || (c >= '0' && c <= '9'):
+		text, integer, long, err := lx.readNumber(p.num[:0])
+		p.num = text
+		if err != nil {
+			return err
+		}
+		if long {
+			text = append(text, "…"...)
+		}
+		if !integer {
+			p.fail("ground_truth", "Invalid ground_truth", fmt.Sprintf("%s, got %s", groundTruthRule, text))
+			return nil
+		}
+		v, ok := parseInt64(text)
+		if !ok || long {
+			p.fail("ground_truth", "Invalid ground_truth",
+				fmt.Sprintf("%s, got %s, which is out of range (a 64-bit integer)", groundTruthRule, text))
+			return nil
+		}
+		p.gt = v
+		return nil
+	case c == '"':
+		var err error
+		p.num, err = lx.readString(p.num[:0], true)
+		if err != nil {
+			return err
+		}
+		hint := ""
+		if _, ok := parseInt64(p.num); ok {
+			hint = ": remove the quotes"
+		}
+		p.fail("ground_truth", "Invalid ground_truth",
+			fmt.Sprintf("%s, got the string %s%s", groundTruthRule, quoteShort(string(p.num)), hint))
+		return nil
+	case c == 't' || c == 'f':
+		if err := lx.readLiteral(c); err != nil {
+			return err
+		}
+		p.fail("ground_truth", "Invalid ground_truth",
+			fmt.Sprintf("%s, got %s: write 1 for true and 0 for false", groundTruthRule, kindOf(c)))
+		return nil
+	}
+	if err := lx.skipValue(c, 1); err != nil {
+		return err
+	}
+	p.fail("ground_truth", "Invalid ground_truth", fmt.Sprintf("%s, got %s", groundTruthRule, kindOf(c)))
+	return nil
+}
+
+// parseInt64 parses a decimal integer as JSON writes it: an optional minus
+// sign and digits. It reports false when b is not one or is out of range.
+func parseInt64(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	limit := uint64(1<<63 - 1)
+	if neg {
+		limit++
+	}
+	var u uint64
+	for _, c := range b {
+		if c < '0' || c > '9' || u > limit/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+		if u > limit {
+			return 0, false
+		}
+	}
+	if neg {
+		return int64(-u), true // -(1<<63) wraps to itself, as it should
+	}
+	return int64(u), true
+}
+
+// build makes the Row handed on from what was parsed. When fn may keep rows,
+// the Row's strings, slices and pointers are its own; otherwise they are
+// views of the parser's buffers, valid until the next row.
+func (p *rowParser) build() *Row {
+	owned := p.s.fn != nil
+	var all string
+	if owned {
+		all = string(p.strs)
+	} else {
+		all = unsafe.String(unsafe.SliceData(p.strs), len(p.strs))
+	}
+	str := func(s span) string { return all[s.start:s.end] }
+	r := &p.r
+	if owned {
+		r.ConvPrefix = make([]Message, len(p.conv))
+	} else {
+		r.ConvPrefix = p.msgs[:0]
+		for range p.conv {
+			r.ConvPrefix = append(r.ConvPrefix, Message{})
+		}
+		p.msgs = r.ConvPrefix
+	}
+	for i, m := range p.conv {
+		r.ConvPrefix[i] = Message{Role: str(m.role), Content: str(m.content)}
+	}
+	r.Response = Message{Role: str(p.resp.role), Content: str(p.resp.content)}
+	r.GroundTruth, r.Context = nil, nil
+	if p.seen&keyGroundTruth != 0 {
+		if owned {
+			r.GroundTruth = new(p.gt)
+		} else {
+			p.gtv = p.gt
+			r.GroundTruth = &p.gtv
+		}
+	}
+	if p.seen&keyContext != 0 {
+		if owned {
+			r.Context = new(str(p.ctx))
+		} else {
+			p.ctxv = str(p.ctx)
+			r.Context = &p.ctxv
+		}
+	}
+	return r
+}
+
+// scanJSON reads a JSON array of rows.
+func scanJSON(lx *lexer, s *scanner) {
+	p := newRowParser(lx, s)
+	if err := lx.skipBOM(); err != nil {
+		p.syntax(err)
+		return
+	}
+	c, ok := lx.skipSpace()
+	switch {
+	case !ok && lx.err != nil:
+		s.readError(lx.err)
+		return
+	case !ok:
+		s.c.addError(0, 0, "", "No rows", "the file is empty: it must hold a JSON array of rows, [{...}, {...}]")
+		return
+	case c == '{':
+		s.c.addError(0, lx.line, "", "Not a JSON array",
+			"the file must hold a JSON array of rows, [{...}, {...}], but it holds a single object: wrap the rows in [ ], or, for one object per line, name the file .jsonl")
+		return
+	case c != '[':
+		if c == '"' || c == '-' || c == 't' || c == 'f' || c == 'n' || (c >= '0' && c <= '9') {
+			s.c.addError(0, lx.line, "", "Not a JSON array",
+				fmt.Sprintf("the file must hold a JSON array of rows, [{...}, {...}], but it holds %s", kindOf(c)))
+			return
+		}
+		p.syntax(lx.unexpected(c, ok, "'[' to start the array of rows"))
+		return
+	}
+	lx.pos++
+	c, ok = lx.skipSpace()
+	if ok && c == ']' {
+		lx.pos++
+	} else {
+		for {
+			if !ok {
+				p.syntax(lx.unexpected(c, ok, "a row"))
+				return
+			}
+			s.rows++
+			if err := p.parseRow(c, s.rows, lx.line); err != nil {
+				p.syntax(err)
+				return
+			}
+			if s.stopped() {
+				return
+			}
+			c, ok = lx.skipSpace()
+			if !ok || (c != ',' && c != ']') {
+				p.syntax(lx.unexpected(c, ok, fmt.Sprintf("',' or ']' after row %d", s.rows)))
+				return
+			}
+			lx.pos++
+			if c == ']' {
+				break
+			}
+			c, ok = lx.skipSpace()
+			if ok && c == ']' {
+				p.row++
+				p.syntax(lx.errorf("a comma after the last row: JSON does not allow it"))
+				return
+			}
+		}
+	}
+	p.row, p.line = 0, 0
+	if c, ok := lx.skipSpace(); ok {
+		p.syntax(lx.unexpected(c, ok, "the end of the file after the array's closing ']'"))
+	} else if lx.err != nil {
+		s.readError(lx.err)
+	}
+}
+
+// scanJSONL reads one row object per line. A line that is not a valid row is
+// reported and skipped; the lines after it are still read. A row written
+// across several lines is reported once, at its first line: the lines that
+// continue it (those that do not start with '{') are skipped, not counted as
+// rows.
+func scanJSONL(lx *lexer, s *scanner) {
+	p := newRowParser(lx, s)
+	if err := lx.skipBOM(); err != nil {
+		p.syntax(err)
+		return
+	}
+	continuing := false
+	for !s.stopped() {
+		c, ok := lx.skipSpace()
+		if !ok {
+			break
+		}
+		if c == '\n' { // a blank line
+			lx.pos++
+			lx.line++
+			continue
+		}
+		if continuing && c != '{' {
+			lx.skipLine()
+			continue
+		}
+		continuing = false
+		s.rows++
+		if c != '{' {
+			// Not parsed as a value: a line such as `"a": 1}` would give
+			// one error for the string and another for what follows.
+			p.row, p.line = s.rows, lx.line
+			p.fail("", "Invalid row", fmt.Sprintf(`each line must hold one row object such as {"conv_prefix": [...], "response": {...}}, but this one starts with %s`, kindOf(c)))
+			lx.skipLine()
+			continue
+		}
+		lx.split = false
+		err := p.parseRow(c, s.rows, lx.line)
+		if err == nil {
+			if c, ok = lx.skipSpace(); ok && c != '\n' {
+				err = lx.errorf("more after the row's object: each line must hold exactly one JSON object")
+			}
+		}
+		if err != nil {
+			p.syntax(err)
+			if lx.err != nil {
+				return
+			}
+			continuing = lx.split
+			lx.skipLine()
+		}
+	}
+	if lx.err != nil {
+		s.readError(lx.err)
+	}
+}

@@ -1,0 +1,141 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Summary is what one pass over a source yields.
+type Summary struct {
+	Rows     int      // number of rows; when the scan stopped at MaxErrors, the rows read until then
+	SHA256   [32]byte // SHA-256 of the canonical JSON array of all rows: "[" row1 "," row2 ... "]"; zero when there are errors
+	Problems []Problem
+}
+
+// HasErrors reports whether any problem is an error.
+func (s *Summary) HasErrors() bool {
+	for i := range s.Problems {
+		if s.Problems[i].Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// RowFunc is called for each valid row in source order with its 0-based index.
+// row is only valid during the call: the Row it points to is reused. Its
+// strings, slices and pointers are not, so a copy of the value (*row) may be
+// kept. Returning an error stops the scan and Scan returns that error.
+type RowFunc func(index int, row *Row) error
+
+// ScanFile reads the file at path once, as a stream, validates every row, and
+// calls fn (which may be nil) for each row. name is how problems name the file
+// (the path as the user wrote it). I/O errors (missing, unreadable) are
+// returned as a Problem in Summary with Row 0, not as error; error is only
+// what fn returned. Once a row has an error, fn is no longer called but the
+// scan goes on to report up to MaxErrors errors.
+func ScanFile(path, name string, fn RowFunc) (*Summary, error) {
+	format, err := FormatOf(name)
+	if err != nil {
+		return fileProblem(name, "Unsupported file format", err.Error()), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fileProblem(name, "Cannot read file", describeOpenError(path, err)), nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fileProblem(name, "Cannot read file", fmt.Sprintf("cannot read %q: it is a directory, not a file", path)), nil
+	}
+	return Scan(f, format, name, fn)
+}
+
+func describeOpenError(path string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("cannot read %q: no such file; paths are relative to the directory Terraform runs in, use path.module for files next to the configuration", path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf("cannot read %q: permission denied", path)
+	}
+	return fmt.Sprintf("cannot read %q: %v", path, err)
+}
+
+func fileProblem(name, summary, detail string) *Summary {
+	return &Summary{Problems: []Problem{{Severity: SeverityError, File: name, Summary: summary, Detail: detail}}}
+}
+
+// Scan is ScanFile over a reader of a known format.
+func Scan(r io.Reader, format Format, name string, fn RowFunc) (*Summary, error) {
+	s := newScanner(name, fn)
+	switch format {
+	case FormatJSON:
+		scanJSON(newLexer(r, false), s)
+	case FormatJSONL:
+		scanJSONL(newLexer(r, true), s)
+	case FormatCSV:
+		scanCSV(r, s)
+	default:
+		return nil, fmt.Errorf("dataset: unknown format %d", int(format))
+	}
+	return s.finish("the file has no rows: add at least one row"), s.fnErr
+}
+
+// scanner is what every format shares: the problems found, the count of
+// rows, and the canonical array being hashed.
+type scanner struct {
+	c     collector
+	fn    RowFunc
+	out   *ArrayWriter // hashes the canonical array; its destination is nil
+	rows  int          // rows seen, valid or not
+	fnErr error
+}
+
+func newScanner(name string, fn RowFunc) *scanner {
+	return &scanner{c: collector{file: name}, fn: fn, out: NewArrayWriter(nil)}
+}
+
+// stopped reports whether the scan must end: too many errors, or fn failed.
+func (s *scanner) stopped() bool { return s.c.full() || s.fnErr != nil }
+
+// failed reports whether any error was found; from then on rows are only
+// checked, not hashed nor handed to fn.
+func (s *scanner) failed() bool { return s.c.errors > 0 }
+
+// accept runs the checks common to all sources on a row whose types are
+// right, then hashes it and hands it to fn.
+func (s *scanner) accept(r *Row, row, line int) {
+	s.checkRow(r, row, line)
+	if s.failed() {
+		return
+	}
+	s.out.Write(r) // no destination, so no error
+	if s.fn != nil {
+		if err := s.fn(row-1, r); err != nil {
+			s.fnErr = err
+		}
+	}
+}
+
+// readError reports an I/O error met while reading the source.
+func (s *scanner) readError(err error) {
+	s.c.addError(0, 0, "", "Cannot read file", fmt.Sprintf("reading the file failed: %v", err))
+}
+
+func (s *scanner) finish(noRows string) *Summary {
+	if s.rows == 0 && s.c.errors == 0 {
+		s.c.addError(0, 0, "", "No rows", noRows)
+	}
+	sum := &Summary{Rows: s.rows, Problems: s.c.finish()}
+	if !sum.HasErrors() {
+		s.out.Close()
+		sum.SHA256 = s.out.SHA256()
+	}
+	return sum
+}
