@@ -1,11 +1,14 @@
-// Package emulator is an in-process model of the Collinear dataset API, built
-// from its documentation and OpenAPI document, for acceptance tests, benchmarks
-// and `make demo`. It listens on 127.0.0.1 only.
 package emulator
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,58 +24,337 @@ const (
 	ShapeObject
 )
 
+// String returns the name the control API and the command use: "rows" or
+// "object".
+func (s Shape) String() string {
+	switch s {
+	case ShapeRows:
+		return "rows"
+	case ShapeObject:
+		return "object"
+	}
+	return fmt.Sprintf("Shape(%d)", int(s))
+}
+
+// ParseShape is the inverse of Shape.String.
+func ParseShape(s string) (Shape, error) {
+	switch s {
+	case "rows":
+		return ShapeRows, nil
+	case "object":
+		return ShapeObject, nil
+	}
+	return 0, fmt.Errorf("unknown response shape %q: want \"rows\" or \"object\"", s)
+}
+
+// DefaultMaxBodySize is the request size above which the emulator answers
+// 413 when Options.MaxBodySize is 0.
+const DefaultMaxBodySize = 256 << 20
+
 // Options configures a Server.
 type Options struct {
 	APIKey      string // the one key accepted; required
 	Shape       Shape
 	NumericIDs  bool  // ids in upload responses are JSON numbers instead of UUID strings
 	MaxBodySize int64 // 413 above it; 0 = 256 MiB
-}
-
-// FaultKind is a failure the server produces for one request.
-type FaultKind int
-
-const (
-	Fault429              FaultKind = iota // 429 with Retry-After (Fault.RetryAfter, default "1")
-	Fault500                               // 500 before storing anything
-	Fault502                               // 502 before storing anything
-	Fault503                               // 503 before storing anything
-	FaultDelay                             // sleep Fault.Delay, then handle normally
-	FaultCommitThenDrop                    // store the rows, then drop the connection without a response
-	FaultRouteNotFound                     // FastAPI's bare 404 {"detail":"Not Found"}
-	FaultMethodNotAllowed                  // 405
-)
-
-// Fault is one injected failure. Path "" matches any route; otherwise only
-// requests to that path consume it.
-type Fault struct {
-	Kind       FaultKind
-	Path       string
-	RetryAfter string
-	Delay      time.Duration
+	// Addr is the address to listen on. Its host must be 127.0.0.1 or
+	// localhost; "" means 127.0.0.1:0 (a free port).
+	Addr string
 }
 
 // Request is one entry of the request log.
 type Request struct {
 	Method      string
 	Path        string
-	Status      int
+	Status      int // 0 when the connection was dropped without an answer
 	SpaceID     string
 	DatasetName string
 	Rows        []json.RawMessage // the upload's rows as received (nil if not an upload or not a JSON array)
 	Header      http.Header
 	Time        time.Time
+
+	// ContentType is the request's Content-Type header.
+	ContentType string
+	// FileName and FileContentType describe the upload's "file" part.
+	FileName        string
+	FileContentType string
+	// FileFormat is "json" or "csv" for an upload whose file was parsed.
+	FileFormat string
+	// Body is the raw body of a non-upload request (the lookup's JSON).
+	Body []byte
+	// Fault is the injected fault that shaped this request, if any. A
+	// request refused by the rate limit has no Fault.
+	Fault *Fault
+	// Dropped says the connection was closed without a complete answer
+	// (FaultCommitThenDrop, FaultTruncatedStream).
+	Dropped bool
+	// Stored is the number of rows this request added to a dataset.
+	Stored int
 }
 
 // StoredRow is a row held by the emulator.
 type StoredRow struct {
-	ID   string          // id returned by the upload and the lookup's "id"
-	DBID string          // the lookup's "db_id"
-	Row  json.RawMessage // as uploaded
+	ID        string          // id returned by the upload and the lookup's "id"
+	DBID      string          // the lookup's "db_id"
+	Row       json.RawMessage // as uploaded (CSV rows converted to the JSON form)
+	CreatedAt time.Time
 }
 
-type Server struct{}
+// Server is a running emulator. All its methods are safe for concurrent use.
+type Server struct {
+	opts    Options
+	maxBody int64
+	ln      net.Listener
+	http    *http.Server
+	url     string
+	served  chan struct{}
 
-func Start(opts Options) (*Server, error) { panic("not implemented") }
-func (s *Server) URL() string             { panic("not implemented") }
-func (s *Server) Close()                  { panic("not implemented") }
+	mu        sync.Mutex
+	shape     Shape
+	datasets  map[datasetKey]*storedDataset
+	forbidden map[string]bool
+	faults    []pendingFault
+	log       []Request
+	limiter   rateLimiter
+	numericID int64
+}
+
+// Start listens on 127.0.0.1 and serves the API until Close. It returns once
+// the listener accepts connections.
+func Start(opts Options) (*Server, error) {
+	if opts.APIKey == "" {
+		return nil, errors.New("emulator: an API key is required (Options.APIKey)")
+	}
+	if opts.Shape != ShapeRows && opts.Shape != ShapeObject {
+		return nil, fmt.Errorf("emulator: unknown response shape %d", opts.Shape)
+	}
+	addr, err := loopbackAddr(opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp4", addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)
+	}
+	s := &Server{
+		opts:      opts,
+		maxBody:   opts.MaxBodySize,
+		ln:        ln,
+		url:       "http://" + ln.Addr().String(),
+		served:    make(chan struct{}),
+		shape:     opts.Shape,
+		datasets:  make(map[datasetKey]*storedDataset),
+		forbidden: make(map[string]bool),
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodySize
+	}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		// The emulator's own log must not pollute test output with
+		// "broken pipe" noise from clients that give up on purpose.
+		ErrorLog: discardLogger(),
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.http.Serve(ln)
+	}()
+	return s, nil
+}
+
+// loopbackAddr checks that addr names 127.0.0.1 (or localhost) and returns
+// it in host:port form. The emulator must never be reachable from elsewhere.
+func loopbackAddr(addr string) (string, error) {
+	if addr == "" {
+		return "127.0.0.1:0", nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("emulator: listen address %q: %w (want 127.0.0.1:PORT)", addr, err)
+	}
+	switch host {
+	case "127.0.0.1", "localhost":
+		return net.JoinHostPort("127.0.0.1", port), nil
+	}
+	return "", fmt.Errorf("emulator: refusing to listen on %q: only 127.0.0.1 is allowed", addr)
+}
+
+// URL is the base URL of the API, e.g. http://127.0.0.1:41234, without a
+// trailing slash.
+func (s *Server) URL() string { return s.url }
+
+// Close stops the server and waits for in-flight requests to end (a few
+// seconds at most; stragglers are cut off).
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		_ = s.http.Close()
+	}
+	<-s.served
+}
+
+// SetShape switches the shape of successful upload responses.
+func (s *Server) SetShape(shape Shape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shape = shape
+}
+
+// ForbidSpace makes every API request naming spaceID answer 403, as for a
+// key that is valid but not a member of the space.
+func (s *Server) ForbidSpace(spaceID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forbidden[normalizeSpaceID(spaceID)] = true
+}
+
+// AllowSpace undoes ForbidSpace.
+func (s *Server) AllowSpace(spaceID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.forbidden, normalizeSpaceID(spaceID))
+}
+
+// Reset forgets every dataset, the request log, pending faults, forbidden
+// spaces and the rate limit, and restores the configured shape.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shape = s.opts.Shape
+	s.datasets = make(map[datasetKey]*storedDataset)
+	s.forbidden = make(map[string]bool)
+	s.faults = nil
+	s.log = nil
+	s.limiter = rateLimiter{}
+}
+
+func (s *Server) isForbidden(spaceID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.forbidden[spaceID]
+}
+
+func (s *Server) currentShape() Shape {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shape
+}
+
+// Routes of the API the emulator serves, with the one method each accepts.
+const (
+	uploadPath = "/api/v1/dataset/upload"
+	lookupPath = "/api/v1/dataset/name"
+	controlDir = "/_emulator/"
+)
+
+var apiRoutes = map[string]string{
+	uploadPath: http.MethodPost,
+	lookupPath: http.MethodPost,
+}
+
+// ServeHTTP dispatches a request. The order follows the deployment: injected
+// faults and the rate limit sit in front of the application (a gateway), then
+// the body size limit (the proxy), then FastAPI's routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, controlDir) {
+		s.serveControl(w, r)
+		return
+	}
+
+	entry := &Request{
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		Header:      r.Header.Clone(),
+		Time:        time.Now().UTC(),
+		ContentType: r.Header.Get("Content-Type"),
+	}
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		entry.Status = rec.status
+		if rec.dropped {
+			entry.Status = 0
+			entry.Dropped = true
+		}
+		s.appendLog(entry)
+	}()
+
+	ex := &exchange{s: s, w: rec, rec: rec, r: r, entry: entry}
+	if f, ok := s.takeFault(r.URL.Path); ok {
+		entry.Fault = &f
+		if done := ex.applyFault(f); done {
+			return
+		}
+	}
+	if retry, limited := s.limiter.admit(&s.mu, time.Now()); limited {
+		rec.Header().Set("Retry-After", retry)
+		writeDetail(rec, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
+	if r.ContentLength > s.maxBody {
+		writeDetail(rec, http.StatusRequestEntityTooLarge, "Request entity too large")
+		return
+	}
+	if ex.dropAfterCommit || ex.gatewayTimeout {
+		// The application runs and stores, but its answer never leaves.
+		ex.w = &discardWriter{}
+		ex.route()
+		if ex.dropAfterCommit {
+			rec.drop()
+			return
+		}
+		ex.w = rec
+		ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+		return
+	}
+	ex.route()
+}
+
+// exchange is one API request being answered.
+type exchange struct {
+	s     *Server
+	w     http.ResponseWriter // where the answer goes
+	rec   *recorder           // the real connection
+	r     *http.Request
+	entry *Request
+
+	// set by faults that act after the application has stored rows
+	dropAfterCommit bool
+	truncateStream  bool
+	dropOneRow      bool
+	gatewayTimeout  bool
+}
+
+func (ex *exchange) route() {
+	path := ex.r.URL.Path
+	method, known := apiRoutes[path]
+	if !known {
+		// FastAPI's redirect_slashes: the other spelling of a known route
+		// answers 307 to it.
+		alt := strings.TrimSuffix(path, "/")
+		if alt == path {
+			alt = path + "/"
+		}
+		if _, ok := apiRoutes[alt]; ok {
+			u := *ex.r.URL
+			u.Path = alt
+			ex.w.Header().Set("Location", u.String())
+			ex.w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+		writeDetail(ex.w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if ex.r.Method != method {
+		ex.w.Header().Set("Allow", method)
+		writeDetail(ex.w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return
+	}
+	switch path {
+	case uploadPath:
+		ex.upload()
+	case lookupPath:
+		ex.lookup()
+	}
+}

@@ -1,0 +1,211 @@
+package emulator
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// FaultKind is a failure the server produces for one request.
+type FaultKind int
+
+const (
+	Fault429              FaultKind = iota // 429 with Retry-After (Fault.RetryAfter, default "1")
+	Fault500                               // 500 before storing anything
+	Fault502                               // 502 before storing anything (an HTML proxy page)
+	Fault503                               // 503 before storing anything
+	FaultDelay                             // sleep Fault.Delay, then handle normally
+	FaultCommitThenDrop                    // store the rows, then drop the connection without a response
+	FaultRouteNotFound                     // FastAPI's bare 404 {"detail":"Not Found"}
+	FaultMethodNotAllowed                  // 405
+
+	// FaultTruncatedStream stores the rows, streams about half of the
+	// response array, then drops the connection.
+	FaultTruncatedStream
+	// FaultWrongCount stores every row but streams one id fewer than rows
+	// stored (the last row's is missing). With ShapeObject it has no effect.
+	FaultWrongCount
+	// Fault504AfterCommit stores the rows, then answers a proxy's 504
+	// Gateway Time-out page: the upload happened although it looks failed.
+	Fault504AfterCommit
+)
+
+var faultKindNames = map[FaultKind]string{
+	Fault429:              "429",
+	Fault500:              "500",
+	Fault502:              "502",
+	Fault503:              "503",
+	FaultDelay:            "delay",
+	FaultCommitThenDrop:   "commit_then_drop",
+	FaultRouteNotFound:    "route_not_found",
+	FaultMethodNotAllowed: "method_not_allowed",
+	FaultTruncatedStream:  "truncated_stream",
+	FaultWrongCount:       "wrong_count",
+	Fault504AfterCommit:   "504_after_commit",
+}
+
+// String returns the name the control API uses for the kind, e.g.
+// "commit_then_drop".
+func (k FaultKind) String() string {
+	if n, ok := faultKindNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("FaultKind(%d)", int(k))
+}
+
+// ParseFaultKind is the inverse of FaultKind.String.
+func ParseFaultKind(s string) (FaultKind, error) {
+	for k, n := range faultKindNames {
+		if n == s {
+			return k, nil
+		}
+	}
+	names := make([]string, 0, len(faultKindNames))
+	for k := Fault429; k <= Fault504AfterCommit; k++ {
+		names = append(names, k.String())
+	}
+	return 0, fmt.Errorf("unknown fault kind %q: want one of %s", s, strings.Join(names, ", "))
+}
+
+// Fault is one injected failure. Path "" matches any route; otherwise only
+// requests to that path consume it.
+type Fault struct {
+	Kind       FaultKind
+	Path       string
+	RetryAfter string        // Fault429 (default "1") and Fault503 (default none): seconds or an HTTP date
+	Delay      time.Duration // FaultDelay
+	// Skip lets that many matching requests through untouched before the
+	// fault fires, so a test can fail "the third of five batches" with
+	// Skip: 2. It counts from when the fault is the first matching one in
+	// the queue.
+	Skip int
+	// Body replaces the answer's body for the kinds that answer at once
+	// (429, 500, 502, 503, 504 after commit, 404, 405).
+	Body string
+}
+
+type pendingFault struct {
+	Fault
+	skipped int
+}
+
+// InjectFaults queues faults. Each applies to one later API request whose
+// path matches; the first matching fault in the queue is the one used (FIFO).
+func (s *Server) InjectFaults(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range faults {
+		s.faults = append(s.faults, pendingFault{Fault: f})
+	}
+}
+
+// PendingFaults is the number of injected faults not yet consumed.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+// ClearFaults drops every pending fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault removes and returns the fault that applies to a request to
+// path, if any. A matching fault still skipping requests lets this one
+// through and blocks those behind it, which keeps the queue FIFO.
+func (s *Server) takeFault(path string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.faults {
+		pf := &s.faults[i]
+		if pf.Path != "" && pf.Path != path {
+			continue
+		}
+		if pf.skipped < pf.Skip {
+			pf.skipped++
+			return Fault{}, false
+		}
+		s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		return pf.Fault, true
+	}
+	return Fault{}, false
+}
+
+// applyFault acts on a fault before the application sees the request. It
+// reports whether the request has been answered.
+func (ex *exchange) applyFault(f Fault) (answered bool) {
+	switch f.Kind {
+	case Fault429:
+		ex.drain()
+		retry := f.RetryAfter
+		if retry == "" {
+			retry = "1"
+		}
+		ex.w.Header().Set("Retry-After", retry)
+		ex.answer(f, http.StatusTooManyRequests, "application/json", `{"detail":"Too Many Requests"}`)
+	case Fault500:
+		ex.drain()
+		// Starlette's ServerErrorMiddleware answers an unhandled exception
+		// with plain text.
+		ex.answer(f, http.StatusInternalServerError, "text/plain; charset=utf-8", "Internal Server Error")
+	case Fault502:
+		ex.drain()
+		ex.answer(f, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
+	case Fault503:
+		ex.drain()
+		if f.RetryAfter != "" {
+			ex.w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		ex.answer(f, http.StatusServiceUnavailable, "application/json", `{"detail":"Service temporarily unavailable"}`)
+	case FaultRouteNotFound:
+		ex.drain()
+		ex.answer(f, http.StatusNotFound, "application/json", `{"detail":"Not Found"}`)
+	case FaultMethodNotAllowed:
+		ex.drain()
+		ex.w.Header().Set("Allow", http.MethodGet)
+		ex.answer(f, http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`)
+	case FaultDelay:
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ex.r.Context().Done():
+			// The client gave up; nobody is left to answer.
+			return true
+		}
+	case FaultCommitThenDrop:
+		ex.dropAfterCommit = true
+	case FaultTruncatedStream:
+		ex.truncateStream = true
+	case FaultWrongCount:
+		ex.dropOneRow = true
+	case Fault504AfterCommit:
+		ex.gatewayTimeout = true
+	}
+	return false
+}
+
+func (ex *exchange) answer(f Fault, status int, contentType, body string) {
+	if f.Body != "" {
+		body = f.Body
+	}
+	ex.w.Header().Set("Content-Type", contentType)
+	ex.w.WriteHeader(status)
+	_, _ = io.WriteString(ex.w, body)
+}
+
+// drain reads the rest of the request body before an early answer, so the
+// client is not cut off while still sending it.
+func (ex *exchange) drain() {
+	_, _ = io.Copy(io.Discard, io.LimitReader(ex.r.Body, ex.s.maxBody))
+}
+
+func nginxPage(title string) string {
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
