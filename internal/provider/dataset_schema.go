@@ -1,0 +1,156 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
+)
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// datasetModel is the resource's state and plan.
+type datasetModel struct {
+	ID            types.String   `tfsdk:"id"`
+	SpaceID       types.String   `tfsdk:"space_id"`
+	DatasetName   types.String   `tfsdk:"dataset_name"`
+	File          types.String   `tfsdk:"file"`
+	Rows          types.List     `tfsdk:"rows"`
+	BatchSize     types.Int64    `tfsdk:"batch_size"`
+	DatasetID     types.String   `tfsdk:"dataset_id"`
+	RowCount      types.Int64    `tfsdk:"row_count"`
+	ContentSHA256 types.String   `tfsdk:"content_sha256"`
+	RowIDs        types.List     `tfsdk:"row_ids"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+// rowModel and messageModel mirror the nested `rows` attribute.
+type rowModel struct {
+	ConvPrefix  []messageModel `tfsdk:"conv_prefix"`
+	Response    messageModel   `tfsdk:"response"`
+	GroundTruth types.Int64    `tfsdk:"ground_truth"`
+	Context     types.String   `tfsdk:"context"`
+}
+
+type messageModel struct {
+	Role    types.String `tfsdk:"role"`
+	Content types.String `tfsdk:"content"`
+}
+
+func messageAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"role": schema.StringAttribute{
+			MarkdownDescription: "Role of the " + what + ": `user`, `assistant`, `system`, `tool`, ... An unusual role is a plan warning.",
+			Required:            true,
+		},
+		"content": schema.StringAttribute{
+			MarkdownDescription: "Text of the " + what + ".",
+			Required:            true,
+		},
+	}
+}
+
+func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, resp *resourceSchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An evaluation dataset on the Collinear platform, uploaded from a file or from inline rows. " +
+			"The API appends and cannot delete: an update uploads only the rows that are new since the last apply, " +
+			"rows removed from the source stay on the platform, and destroying the resource leaves the dataset in place.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<space_id>/<dataset_name>`, also the import id.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"space_id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the Collinear space that holds the dataset. Changing it creates a new dataset.",
+				Required:            true,
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"),
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"dataset_name": schema.StringAttribute{
+				MarkdownDescription: "Name of the dataset in the space. Changing it creates a new dataset; the old one stays on the platform.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"file": schema.StringAttribute{
+				MarkdownDescription: "Path of the rows file: `.json` (a JSON array of rows), `.jsonl` or `.ndjson` (one row per line; blank lines are ignored) " +
+					"or `.csv` (a header row with the columns `conv_prefix`, `response`, `ground_truth`, `context`; `conv_prefix` is the user's message and `response` the assistant's reply, as plain text). " +
+					"Relative paths are relative to the directory Terraform runs in; build them on `path.module`. The provider reads the file at every plan, so an edit shows up without `filesha256()`. Exactly one of `file` and `rows` is required.",
+				Optional: true,
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(1),
+					stringvalidator.ExactlyOneOf(path.MatchRoot("file"), path.MatchRoot("rows")),
+				},
+			},
+			"rows": schema.ListNestedAttribute{
+				MarkdownDescription: "Rows given inline. Exactly one of `file` and `rows` is required. For more than a few hundred rows prefer `file`: Terraform compares large lists slowly.",
+				Optional:            true,
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"conv_prefix": schema.ListNestedAttribute{
+							MarkdownDescription: "The conversation before the response, in OpenAI chat format; its last turn should be the user's.",
+							Required:            true,
+							NestedObject:        schema.NestedAttributeObject{Attributes: messageAttributes("turn")},
+						},
+						"response": schema.SingleNestedAttribute{
+							MarkdownDescription: "The assistant turn being evaluated.",
+							Required:            true,
+							Attributes:          messageAttributes("response"),
+						},
+						"ground_truth": schema.Int64Attribute{
+							MarkdownDescription: "Integer label, for example `1` for correct and `0` for incorrect, or a 1-5 rating.",
+							Optional:            true,
+						},
+						"context": schema.StringAttribute{
+							MarkdownDescription: "Optional metadata string stored with the row.",
+							Optional:            true,
+						},
+					},
+				},
+			},
+			"batch_size": schema.Int64Attribute{
+				MarkdownDescription: "Rows sent per request. Each request is also capped at 8 MiB. A failure after some batches landed keeps their ids, and the next apply sends only the rest. Defaults to `1000`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(upload.DefaultBatchRows),
+				Validators:          []validator.Int64{int64validator.Between(1, 100000)},
+			},
+			"dataset_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the dataset on the platform, when the API reveals it; otherwise null.",
+				Computed:            true,
+			},
+			"row_count": schema.Int64Attribute{
+				MarkdownDescription: "Number of rows in the source. Known at plan time.",
+				Computed:            true,
+			},
+			"content_sha256": schema.StringAttribute{
+				MarkdownDescription: "SHA-256 (hex) of the canonical JSON array of the normalized rows, whatever the source format. Known at plan time; it changes exactly when the rows do.",
+				Computed:            true,
+			},
+			"row_ids": schema.ListAttribute{
+				MarkdownDescription: "Ids the API returned, one per source row: `row_ids[i]` is the id of the i-th row. On an update the plan keeps the ids of kept rows and shows only the new rows' ids as `(known after apply)`. An element is null when the API did not return ids.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+		},
+	}
+}

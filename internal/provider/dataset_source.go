@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
+)
+
+// source is the configured rows: a file read as a stream, or inline rows.
+type source struct {
+	file string        // as the user wrote it; "" for inline rows
+	rows []dataset.Row // inline rows
+}
+
+// checked is what one pass over a valid source yields: enough to plan and to
+// check at apply that the source still is what was planned, without keeping
+// the rows themselves.
+type checked struct {
+	summary      *dataset.Summary
+	fingerprints []ledger.Fingerprint
+}
+
+func (c *checked) contentSHA256() string { return hex.EncodeToString(c.summary.SHA256[:]) }
+
+// sourceOf reads the source from a plan. known is false when the file path or
+// some inline value is not known yet (it comes from another resource).
+func sourceOf(ctx context.Context, m *datasetModel) (src *source, known bool, diags diag.Diagnostics) {
+	switch {
+	case m.File.IsUnknown() || m.Rows.IsUnknown():
+		return nil, false, nil
+	case !m.File.IsNull():
+		return &source{file: m.File.ValueString()}, true, nil
+	case !m.Rows.IsNull():
+		v, err := m.Rows.ToTerraformValue(ctx)
+		if err != nil {
+			diags.AddAttributeError(path.Root("rows"), "Unable to read rows", err.Error())
+			return nil, false, diags
+		}
+		if !v.IsFullyKnown() {
+			return nil, false, nil
+		}
+		var rows []rowModel
+		diags.Append(m.Rows.ElementsAs(ctx, &rows, false)...)
+		if diags.HasError() {
+			return nil, false, diags
+		}
+		return &source{rows: inlineRows(rows)}, true, diags
+	default:
+		// ExactlyOneOf reports this case with its own error.
+		return nil, false, nil
+	}
+}
+
+func inlineRows(rows []rowModel) []dataset.Row {
+	out := make([]dataset.Row, len(rows))
+	for i, r := range rows {
+		conv := make([]dataset.Message, len(r.ConvPrefix))
+		for j, m := range r.ConvPrefix {
+			conv[j] = dataset.Message{Role: m.Role.ValueString(), Content: m.Content.ValueString()}
+		}
+		out[i] = dataset.Row{
+			ConvPrefix: conv,
+			Response:   dataset.Message{Role: r.Response.Role.ValueString(), Content: r.Response.Content.ValueString()},
+		}
+		if !r.GroundTruth.IsNull() {
+			v := r.GroundTruth.ValueInt64()
+			out[i].GroundTruth = &v
+		}
+		if !r.Context.IsNull() {
+			v := r.Context.ValueString()
+			out[i].Context = &v
+		}
+	}
+	return out
+}
+
+// check reads the whole source once, validates it and fingerprints each row.
+// Problems become diagnostics on the attribute they concern.
+func (s *source) check() (*checked, diag.Diagnostics) {
+	c := &checked{}
+	record := func(_ int, row *dataset.Row) error {
+		c.fingerprints = append(c.fingerprints, ledger.Of(row))
+		return nil
+	}
+	if s.file != "" {
+		summary, err := dataset.ScanFile(s.file, s.file, record)
+		if err != nil {
+			var diags diag.Diagnostics
+			diags.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
+			return nil, diags
+		}
+		c.summary = summary
+	} else {
+		c.summary = dataset.CheckRows(s.rows)
+		for i := range s.rows {
+			_ = record(i, &s.rows[i])
+		}
+	}
+	diags := s.problemDiagnostics(c.summary.Problems)
+	if diags.HasError() {
+		return nil, diags
+	}
+	return c, diags
+}
+
+// problemDiagnostics turns source problems into diagnostics: on `file` for a
+// file, and on the exact nested attribute for inline rows, so that Terraform
+// points at the offending line of configuration.
+func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, p := range problems {
+		at := path.Root("file")
+		if s.file == "" {
+			at = path.Root("rows")
+			if p.Row > 0 {
+				at = fieldPath(at.AtListIndex(p.Row-1), p.Field)
+			}
+		}
+		detail := p.Error()
+		if p.Detail != "" && !strings.Contains(detail, p.Detail) {
+			detail += "\n\n" + p.Detail
+		}
+		if p.Severity == dataset.SeverityWarning {
+			diags.AddAttributeWarning(at, p.Summary, detail)
+		} else {
+			diags.AddAttributeError(at, p.Summary, detail)
+		}
+	}
+	return diags
+}
+
+// fieldPath appends a field such as "conv_prefix[2].content" to p.
+func fieldPath(p path.Path, field string) path.Path {
+	for _, part := range strings.Split(field, ".") {
+		if part == "" {
+			continue
+		}
+		name, rest, _ := strings.Cut(part, "[")
+		if name != "" {
+			p = p.AtName(name)
+		}
+		for rest != "" {
+			idx, after, ok := strings.Cut(rest, "]")
+			if !ok {
+				break
+			}
+			if n, err := strconv.Atoi(idx); err == nil {
+				p = p.AtListIndex(n)
+			}
+			rest = strings.TrimPrefix(after, "[")
+		}
+	}
+	return p
+}
+
+var errStopScan = errors.New("stop")
+
+// rowsToSend yields the rows whose indexes are marked in send, in source
+// order, reading the file again as a stream. Each carries the digest taken by
+// check, so the upload stops if the file changed in between.
+func (s *source) rowsToSend(c *checked, send []bool) iter.Seq[upload.Row] {
+	return func(yield func(upload.Row) bool) {
+		if s.file == "" {
+			for i := range s.rows {
+				if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: &s.rows[i]}) {
+					return
+				}
+			}
+			return
+		}
+		var scanErr error
+		_, err := dataset.ScanFile(s.file, s.file, func(i int, row *dataset.Row) error {
+			if i >= len(send) {
+				scanErr = upload.ErrSourceChanged
+				return errStopScan
+			}
+			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row}) {
+				return errStopScan
+			}
+			return nil
+		})
+		_ = scanErr
+		_ = err
+	}
+}
+
+func stringList(ids []types.String) types.List {
+	elems := make([]attrValue, len(ids))
+	for i, id := range ids {
+		elems[i] = id
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
