@@ -1,10 +1,16 @@
 // Package client talks to the Collinear API. It knows nothing of Terraform:
 // the provider hands it a configuration and rows, and gets back ids or errors.
+//
+// The upload endpoint appends to a dataset and the API has no delete, so the
+// client never sends an upload twice unless the first attempt certainly stored
+// nothing (see retry.go). When that cannot be known it returns an
+// *OutcomeUnknownError and leaves the reconciliation to the caller.
 package client
 
 import (
-	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -17,72 +23,121 @@ type Logger interface {
 	Error(msg string, kv ...any)
 }
 
+const (
+	// DefaultMaxRetries is used when Config.MaxRetries is negative.
+	DefaultMaxRetries = 4
+	// DefaultRetryWaitMin is used when Config.RetryWaitMin is zero.
+	DefaultRetryWaitMin = 1 * time.Second
+	// DefaultRetryWaitMax is used when Config.RetryWaitMax is zero.
+	DefaultRetryWaitMax = 30 * time.Second
+	// DefaultUserAgent is sent when Config.UserAgent is empty.
+	DefaultUserAgent = "terraform-provider-collinear"
+)
+
 // Config configures a Client.
 type Config struct {
-	BaseURL      string        // absolute http(s) URL, e.g. https://api.collinear.ai
-	APIKey       string        // sent only as "Authorization: Bearer <key>"
-	UserAgent    string        // e.g. "terraform-provider-collinear/1.2.3 (+https://registry.terraform.io/providers/collinear-ai/collinear) Terraform/1.11.4"
-	MaxRetries   int           // retries of a request that certainly did not reach the API or was refused (429, 503); default 4 when <0 is not given... 0 means no retry
+	BaseURL   string // absolute http(s) URL, e.g. https://api.collinear.ai
+	APIKey    string // sent only as "Authorization: Bearer <key>"
+	UserAgent string // e.g. "terraform-provider-collinear/1.2.3 (+https://registry.terraform.io/providers/collinear-ai/collinear) Terraform/1.11.4"
+	// MaxRetries bounds the retries of a request that certainly stored nothing
+	// (refused connection, 429, 503) and, for the read-only lookup, of server
+	// and network failures. 0 means no retry; a negative value means
+	// DefaultMaxRetries. The provider always sets it explicitly.
+	MaxRetries   int
 	RetryWaitMin time.Duration // default 1s
-	RetryWaitMax time.Duration // default 30s
-	HTTPClient   *http.Client  // optional transport to start from (tests); nil uses a clean default
+	RetryWaitMax time.Duration // default 30s; also caps a Retry-After
+	HTTPClient   *http.Client  // optional client to start from (tests); nil uses a clean default
 	Logger       Logger        // nil: no logs
+	// AllowInsecureHTTP permits a plain http:// BaseURL whose host is not
+	// loopback. Without it such a URL is refused, because the API key would
+	// cross the network in clear text.
+	AllowInsecureHTTP bool
 }
 
-// Client is safe for concurrent use.
-type Client struct{}
+// Client is safe for concurrent use: it is immutable after New, and each call
+// keeps its retry state to itself.
+type Client struct {
+	baseURL      string // without a trailing slash
+	apiKey       string
+	userAgent    string
+	maxRetries   int
+	retryWaitMin time.Duration
+	retryWaitMax time.Duration
+	httpClient   *http.Client
+	logger       Logger
+}
 
 // New checks the configuration and builds a client.
-func New(cfg Config) (*Client, error) { panic("not implemented") }
+func New(cfg Config) (*Client, error) {
+	if err := ValidateBaseURL(cfg.BaseURL, cfg.AllowInsecureHTTP); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, fmt.Errorf("the Collinear API key is empty: set api_key in the provider configuration or the COLLINEAR_API_KEY environment variable")
+	}
+	if strings.ContainsAny(cfg.APIKey, "\r\n") {
+		// net/http would refuse the header anyway, with an error that quotes it.
+		return nil, fmt.Errorf("the Collinear API key contains a line break: check api_key or COLLINEAR_API_KEY")
+	}
 
-// Message is one conversation turn as the API carries it.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	c := &Client{
+		baseURL:      strings.TrimRight(cfg.BaseURL, "/"),
+		apiKey:       cfg.APIKey,
+		userAgent:    cfg.UserAgent,
+		maxRetries:   cfg.MaxRetries,
+		retryWaitMin: cfg.RetryWaitMin,
+		retryWaitMax: cfg.RetryWaitMax,
+		logger:       cfg.Logger,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.maxRetries < 0 {
+		c.maxRetries = DefaultMaxRetries
+	}
+	if c.retryWaitMin <= 0 {
+		c.retryWaitMin = DefaultRetryWaitMin
+	}
+	if c.retryWaitMax <= 0 {
+		c.retryWaitMax = DefaultRetryWaitMax
+	}
+	if c.retryWaitMax < c.retryWaitMin {
+		c.retryWaitMax = c.retryWaitMin
+	}
+	if c.logger == nil {
+		c.logger = discardLogger{}
+	}
+	c.httpClient = newHTTPClient(cfg.HTTPClient)
+	return c, nil
 }
 
-// UploadResult is what a successful upload returned.
-type UploadResult struct {
-	// IDs holds one id per row the API streamed back, in the order returned,
-	// numbers rendered in decimal. Nil when the API answered with the
-	// {dataset_id, message} object and no rows.
-	IDs       []string
-	DatasetID string // from the object shape, or "" when not given
-	Message   string // from the object shape
+// newHTTPClient copies base (or builds a default) and disables redirects: a
+// redirected upload would be resent to another URL, and a redirect usually
+// means base_url is wrong (http instead of https, a missing path), which the
+// caller should be told about.
+func newHTTPClient(base *http.Client) *http.Client {
+	var hc http.Client
+	if base != nil {
+		hc = *base
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 8
+		hc.Transport = t
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
 }
 
-// Upload posts body (a JSON array of rows, already encoded) as the multipart
-// "file" field (filename "rows.json", Content-Type application/json) with
-// "dataset_name" and "space_id" to POST /api/v1/dataset/upload, and decodes
-// the response as a stream. Retries happen only where the request certainly
-// did not store anything (see the package's retry policy); otherwise a failure
-// after the body may have reached the server is an *OutcomeUnknownError.
-func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*UploadResult, error) {
-	panic("not implemented")
+// redact removes the API key from text that came from the server (error
+// bodies, excerpts), so that not even an echoing server can put it into an
+// error message or a log line.
+func (c *Client) redact(s string) string {
+	return redactSecret(s, c.apiKey)
 }
 
-// Annotation is one stored row as POST /api/v1/dataset/name returns it.
-// Response is the assistant's text (not an object).
-type Annotation struct {
-	ID          string    `json:"id"`
-	DBID        string    `json:"db_id"`
-	ConvPrefix  []Message `json:"conv_prefix"`
-	Response    string    `json:"response"`
-	GroundTruth *int64    `json:"ground_truth"`
-	CreatedAt   string    `json:"created_at"`
-}
+type discardLogger struct{}
 
-// Dataset is a dataset as the lookup returns it.
-type Dataset struct {
-	DatasetID   string       `json:"dataset_id"`
-	Annotations []Annotation `json:"dataset_annotations"`
-}
-
-// LookupDataset calls POST /api/v1/dataset/name. A 404 whose detail is about
-// the dataset returns ErrDatasetNotFound; a 404 with FastAPI's bare
-// {"detail":"Not Found"} or a 405 returns ErrLookupUnavailable (the route
-// does not exist on this deployment). The lookup is read-only, so it is
-// retried on 429, 5xx and network errors.
-func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string) (*Dataset, error) {
-	panic("not implemented")
-}
+func (discardLogger) Debug(string, ...any) {}
+func (discardLogger) Info(string, ...any)  {}
+func (discardLogger) Warn(string, ...any)  {}
+func (discardLogger) Error(string, ...any) {}

@@ -1,6 +1,12 @@
 package client
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
 
 var (
 	// ErrDatasetNotFound: the lookup answered that the dataset does not exist.
@@ -22,16 +28,188 @@ type APIError struct {
 	Detail      string            // FastAPI "detail" when it is a string, or "message"
 	Validation  []ValidationIssue // FastAPI 422 detail list
 	BodyExcerpt string            // first ~200 printable bytes of the body
+	// Retries is how many times the request was retried before this answer
+	// (429 and 503 are retried up to Config.MaxRetries).
+	Retries int
+	// RetryAfter is set when the API asked to wait (Retry-After) longer than
+	// the operation's deadline allowed, so the client gave up early.
+	RetryAfter time.Duration
 }
 
-func (e *APIError) Error() string { panic("not implemented") }
+// Summary is a short description for a diagnostic's summary line.
+func (e *APIError) Summary() string {
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		return "Collinear API rejected the API key (401)"
+	case http.StatusForbidden:
+		return "Collinear API denied access (403)"
+	case http.StatusNotFound:
+		return "Collinear API route or space not found (404)"
+	case http.StatusBadRequest:
+		return "Collinear API rejected the data (400)"
+	case http.StatusRequestEntityTooLarge:
+		return "Request too large for the Collinear API (413)"
+	case http.StatusUnprocessableEntity:
+		return "Collinear API rejected the request (422)"
+	case http.StatusTooManyRequests:
+		return "Collinear API rate limit exceeded (429)"
+	case http.StatusServiceUnavailable:
+		return "Collinear API unavailable (503)"
+	}
+	if e.StatusCode >= 300 && e.StatusCode < 400 {
+		return fmt.Sprintf("Collinear API redirected the request (%d)", e.StatusCode)
+	}
+	return fmt.Sprintf("Collinear API error (%d)", e.StatusCode)
+}
+
+// Error is the long, actionable description.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	switch code := e.StatusCode; {
+	case code == http.StatusUnauthorized:
+		b.WriteString("the Collinear API rejected the API key (HTTP 401): check api_key in the provider configuration or the COLLINEAR_API_KEY environment variable")
+		e.writeDetail(&b, "; the API said: ")
+	case code == http.StatusForbidden:
+		b.WriteString("the Collinear API key is valid but not allowed to do this (HTTP 403): check that the key has access to the space (space_id)")
+		e.writeDetail(&b, "; the API said: ")
+	case code == http.StatusNotFound:
+		b.WriteString("the Collinear API route or space was not found (HTTP 404): check base_url and space_id")
+		e.writeDetail(&b, "; the API said: ")
+	case code == http.StatusBadRequest:
+		b.WriteString("the API rejected the data (HTTP 400)")
+		e.writeDetail(&b, ": ")
+	case code == http.StatusRequestEntityTooLarge:
+		b.WriteString("the request is too large for the Collinear API (HTTP 413): use a smaller batch of rows per upload")
+	case code == http.StatusUnprocessableEntity:
+		b.WriteString("the Collinear API rejected the request as invalid (HTTP 422)")
+		if len(e.Validation) == 0 {
+			e.writeDetail(&b, ": ")
+		}
+		for _, v := range e.Validation {
+			b.WriteString("\n  ")
+			if len(v.Loc) > 0 {
+				b.WriteString(strings.Join(v.Loc, "."))
+				b.WriteString(": ")
+			}
+			b.WriteString(v.Msg)
+		}
+	case code == http.StatusTooManyRequests:
+		b.WriteString("the Collinear API is rate limiting requests (HTTP 429)")
+		e.writeRetries(&b)
+		b.WriteString(": try again later, or raise max_retries")
+		e.writeDetail(&b, "; the API said: ")
+	case code == http.StatusServiceUnavailable:
+		b.WriteString("the Collinear API is temporarily unavailable (HTTP 503)")
+		e.writeRetries(&b)
+		b.WriteString(": try again later")
+		e.writeDetail(&b, "; the API said: ")
+	case code >= 300 && code < 400:
+		fmt.Fprintf(&b, "the Collinear API answered with a redirect (HTTP %d), which the provider does not follow: check base_url (for example https:// instead of http://, or a missing path prefix)", code)
+	case code >= 500:
+		fmt.Fprintf(&b, "the Collinear API failed with HTTP %d %s", code, http.StatusText(code))
+		e.writeRetries(&b)
+		e.writeBody(&b)
+	default:
+		fmt.Fprintf(&b, "the Collinear API answered HTTP %d %s", code, http.StatusText(code))
+		e.writeBody(&b)
+	}
+	return b.String()
+}
+
+func (e *APIError) writeDetail(b *strings.Builder, sep string) {
+	switch {
+	case e.Detail != "":
+		b.WriteString(sep)
+		b.WriteString(e.Detail)
+	case len(e.Validation) > 0:
+		b.WriteString(sep)
+		for i, v := range e.Validation {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			if len(v.Loc) > 0 {
+				b.WriteString(strings.Join(v.Loc, "."))
+				b.WriteString(": ")
+			}
+			b.WriteString(v.Msg)
+		}
+	case e.BodyExcerpt != "":
+		b.WriteString(sep)
+		b.WriteString(e.BodyExcerpt)
+	}
+}
+
+func (e *APIError) writeBody(b *strings.Builder) {
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	} else if e.BodyExcerpt != "" {
+		b.WriteString(": ")
+		b.WriteString(e.BodyExcerpt)
+	}
+}
+
+func (e *APIError) writeRetries(b *strings.Builder) {
+	if e.Retries > 0 {
+		fmt.Fprintf(b, ", retried %d time(s)", e.Retries)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(b, "; it asked to wait %s, longer than the time left for the operation", e.RetryAfter)
+	}
+}
 
 // OutcomeUnknownError says an upload's body may have reached the server but no
 // usable answer came back (timeout or dropped connection after sending, 500,
-// 502, 504): the rows may or may not be stored. Never resend blindly.
+// 502, 504, a cut-off or unreadable answer): the rows may or may not be
+// stored. Never resend blindly.
 type OutcomeUnknownError struct {
 	Cause error
+	// ProbablyStored is set when the API answered 200 before the answer
+	// broke off or could not be read: the rows were very likely stored.
+	ProbablyStored bool
+	// PartialIDs holds the row ids read before the answer broke off, in
+	// order; they belong to the first len(PartialIDs) rows of the upload.
+	PartialIDs []string
 }
 
-func (e *OutcomeUnknownError) Error() string { panic("not implemented") }
+// Summary is a short description for a diagnostic's summary line.
+func (e *OutcomeUnknownError) Summary() string {
+	if e.ProbablyStored {
+		return "Collinear upload probably stored, but its answer was incomplete"
+	}
+	return "Collinear upload outcome unknown"
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	var b strings.Builder
+	if e.ProbablyStored {
+		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely (%d row id(s) read): the rows were probably stored", len(e.PartialIDs))
+	} else {
+		b.WriteString("the upload may or may not have been stored by the Collinear API")
+	}
+	b.WriteString("; the rows were not sent again, to avoid storing them twice")
+	if e.Cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	}
+	return b.String()
+}
+
 func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
+
+// UnexpectedResponseError is a 2xx answer the client could not understand.
+type UnexpectedResponseError struct {
+	Reason  string // what was wrong
+	Offset  int64  // byte offset in the body where it was noticed
+	Excerpt string // the first ~200 printable bytes of the body
+	// PartialIDs holds the ids read before the problem.
+	PartialIDs []string
+}
+
+func (e *UnexpectedResponseError) Error() string {
+	msg := fmt.Sprintf("unexpected answer from the Collinear API (at byte %d): %s", e.Offset, e.Reason)
+	if e.Excerpt != "" {
+		msg += "; the answer began with: " + e.Excerpt
+	}
+	return msg
+}

@@ -1,0 +1,82 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+)
+
+func TestLookupDataset(t *testing.T) {
+	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != LookupPath {
+			t.Errorf("request %s %s, want POST %s", r.Method, r.URL.Path, LookupPath)
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		var req map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			t.Errorf("request body: %v", err)
+		}
+		if req["dataset_name"] != "ds" || req["space_id"] != testSpace || len(req) != 2 {
+			t.Errorf("request body = %v", req)
+		}
+		io.WriteString(w, `{"unknown":[1,{"a":2}],"dataset_id":"d-9","dataset_annotations":[
+			{"id":"r1","db_id":"u1","conv_prefix":[{"role":"user","content":"Hey"}],"response":"Hi","ground_truth":1,"created_at":"2025-01-01T00:00:00Z","judge_feedback":{}},
+			{"id":7,"conv_prefix":[],"response":{"role":"assistant","content":"obj"},"ground_truth":null}
+		],"trailing":true}`)
+	}))
+	ds, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	if err != nil {
+		t.Fatalf("LookupDataset: %v", err)
+	}
+	if ds.DatasetID != "d-9" || len(ds.Annotations) != 2 {
+		t.Fatalf("dataset = %+v", ds)
+	}
+	a := ds.Annotations[0]
+	if a.ID != "r1" || a.DBID != "u1" || a.Response != "Hi" || a.GroundTruth == nil || *a.GroundTruth != 1 ||
+		len(a.ConvPrefix) != 1 || a.ConvPrefix[0] != (Message{"user", "Hey"}) || a.CreatedAt != "2025-01-01T00:00:00Z" {
+		t.Errorf("annotation 0 = %+v", a)
+	}
+	b := ds.Annotations[1]
+	if b.ID != "7" || b.Response != "obj" || b.GroundTruth != nil {
+		t.Errorf("annotation 1 = %+v", b)
+	}
+}
+
+func TestLookupNotFoundAndUnavailable(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		want   error
+	}{
+		{"dataset 404", 404, `{"detail":"Dataset not found"}`, ErrDatasetNotFound},
+		{"bare FastAPI 404", 404, `{"detail":"Not Found"}`, ErrLookupUnavailable},
+		{"405", 405, `{"detail":"Method Not Allowed"}`, ErrLookupUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int32
+			c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status {
+				t.Errorf("err = %v, want the *APIError underneath", err)
+			}
+			if requests.Load() != 1 {
+				t.Errorf("%d requests, want 1 (a 404 is not retried)", requests.Load())
+			}
+		})
+	}
+}

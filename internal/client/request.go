@@ -1,0 +1,217 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// operation describes one kind of API call for the retry policy and messages.
+type operation struct {
+	name   string // "upload", "dataset lookup": used in messages
+	upload bool   // not idempotent: never resent once the body may have arrived
+}
+
+var (
+	opUpload = operation{name: "upload", upload: true}
+	opLookup = operation{name: "dataset lookup"}
+)
+
+// sizedReader lets retryablehttp see the exact Content-Length of a body that
+// is a concatenation of readers.
+type sizedReader struct {
+	io.Reader
+	n int
+}
+
+func (r *sizedReader) Len() int { return r.n }
+
+// call is the state of one logical request across its attempts. The
+// retryablehttp callbacks run one after the other on the caller's goroutine,
+// except the httptrace hook, hence the atomic.
+type call struct {
+	c      *Client
+	op     operation
+	method string
+	path   string
+
+	gotConn atomic.Bool // a connection was obtained during the current attempt
+
+	attempts int            // attempts made so far
+	lastResp *http.Response // answer of the last attempt, if any
+	lastErr  error          // transport error of the last attempt, marked notSentError when appropriate
+	last     verdict        // the policy's verdict on the last attempt
+	nextWait time.Duration  // computed by checkRetry for backoff
+	// retryAfterBeyondDeadline is set when the API asked to wait longer than
+	// the context allows; the last answer is then returned at once.
+	retryAfterBeyondDeadline time.Duration
+}
+
+// do sends one logical request with the retry policy. It returns the final
+// 2xx response (the caller closes its body), or an error: *APIError,
+// *OutcomeUnknownError (uploads only), or a transport or context error.
+func (c *Client) do(ctx context.Context, op operation, method, path, contentType string, body retryablehttp.ReaderFunc) (*http.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("Collinear API %s not sent: %w", op.name, err)
+	}
+	cl := &call{c: c, op: op, method: method, path: path}
+
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
+	})
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("building the Collinear API %s request: %w", op.name, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.httpClient,
+		RetryWaitMin: c.retryWaitMin,
+		RetryWaitMax: c.retryWaitMax,
+		RetryMax:     c.maxRetries,
+		CheckRetry:   cl.checkRetry,
+		Backoff:      cl.backoff,
+		// Hand back the last answer or error as is: the client maps them
+		// itself, with the number of retries.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) {
+			cl.gotConn.Store(false)
+		},
+	}
+
+	start := time.Now()
+	resp, err := rc.Do(req)
+	c.logger.Debug("Collinear API request finished",
+		"method", method, "path", path, "attempts", cl.attempts,
+		"status", statusOf(cl.lastResp), "duration", time.Since(start))
+
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, cl.failure(ctx, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	apiErr := c.readAPIError(resp, cl.attempts-1)
+	if cl.retryAfterBeyondDeadline > 0 {
+		apiErr.RetryAfter = cl.retryAfterBeyondDeadline
+	}
+	if op.upload && classify(true, resp, nil) == verdictOutcomeUnknown {
+		return nil, &OutcomeUnknownError{Cause: apiErr}
+	}
+	return nil, apiErr
+}
+
+// failure maps the error retryablehttp returned (no response) to the
+// caller's error.
+func (cl *call) failure(ctx context.Context, err error) error {
+	op := cl.op
+	if cl.last == verdictOutcomeUnknown && cl.lastErr != nil {
+		// The attempt in flight may have delivered the body, whether it
+		// failed on its own or because ctx ended.
+		return &OutcomeUnknownError{Cause: fmt.Errorf("%s %s: %w", cl.method, cl.path, unwrapURLError(cl.lastErr))}
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("Collinear API %s stopped after %d attempt(s): the operation timed out (raise the resource's timeouts if needed): %w", op.name, cl.attempts, ctxErr)
+		}
+		return fmt.Errorf("Collinear API %s stopped after %d attempt(s): %w", op.name, cl.attempts, ctxErr)
+	}
+	if cl.lastErr == nil {
+		return fmt.Errorf("Collinear API %s failed: %w", op.name, err)
+	}
+	cause := unwrapURLError(cl.lastErr)
+	switch cl.last {
+	case verdictNotSent:
+		return fmt.Errorf("could not connect to the Collinear API at %s: %w", cl.c.baseURL, cause)
+	case verdictRetry:
+		return fmt.Errorf("could not reach the Collinear API at %s (%s %s), retried %d time(s): %w", cl.c.baseURL, cl.method, cl.path, cl.attempts-1, cause)
+	}
+	return fmt.Errorf("Collinear API %s failed: %w", op.name, cause)
+}
+
+// checkRetry is the retryablehttp CheckRetry: it applies classify and
+// computes the wait, so that a Retry-After beyond the context's deadline ends
+// the call at once with the last answer instead of sleeping into a timeout.
+func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	cl.attempts++
+	if err != nil && !cl.gotConn.Load() {
+		err = &notSentError{err: err}
+	}
+	cl.lastResp, cl.lastErr = resp, err
+	cl.last = classify(cl.op.upload, resp, err)
+	if cl.last != verdictRetry {
+		return false, nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	if cl.attempts > cl.c.maxRetries {
+		// Exhausted: retryablehttp stops without waiting.
+		return true, nil
+	}
+	wait := retryWait(cl.c.retryWaitMin, cl.c.retryWaitMax, cl.attempts-1, resp, time.Now())
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		if resp != nil {
+			cl.retryAfterBeyondDeadline = wait
+		}
+		return false, nil
+	}
+	cl.nextWait = wait
+	return true, nil
+}
+
+// backoff is the retryablehttp Backoff: it returns the wait checkRetry chose
+// and logs the retry.
+func (cl *call) backoff(_, _ time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	kv := []any{
+		"attempt", attemptNum + 1,
+		"max_retries", cl.c.maxRetries,
+	}
+	if resp != nil {
+		kv = append(kv, "status", resp.StatusCode)
+	} else if cl.lastErr != nil {
+		kv = append(kv, "error", unwrapURLError(cl.lastErr).Error())
+	}
+	kv = append(kv, "wait", cl.nextWait, "method", cl.method, "path", cl.path)
+	cl.c.logger.Warn("Collinear API request failed and will be retried", kv...)
+	return cl.nextWait
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats the
+// method and URL that messages already give.
+func unwrapURLError(err error) error {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		err = ns.err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+func statusOf(resp *http.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
+}

@@ -1,0 +1,200 @@
+package client
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// verdict is what the retry policy makes of one attempt.
+type verdict int
+
+const (
+	// verdictDone: a final answer to hand to the caller (2xx, or an error
+	// status that retrying cannot change).
+	verdictDone verdict = iota
+	// verdictRetry: nothing can have been stored (or the request is
+	// read-only), and trying again may succeed.
+	verdictRetry
+	// verdictOutcomeUnknown: an upload's body may have reached the server and
+	// no usable answer came back. Resending could store the rows twice.
+	verdictOutcomeUnknown
+	// verdictNotSent: the request never left this machine and retrying will
+	// not help (for example an untrusted TLS certificate).
+	verdictNotSent
+)
+
+func (v verdict) String() string {
+	switch v {
+	case verdictDone:
+		return "done"
+	case verdictRetry:
+		return "retry"
+	case verdictOutcomeUnknown:
+		return "outcome-unknown"
+	case verdictNotSent:
+		return "not-sent"
+	}
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// notSentError marks a transport error that happened before a connection to
+// the server was obtained, so no byte of the request was written. The client
+// learns this from an httptrace GotConn hook.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// classify is the retry policy. It depends only on whether the request is an
+// upload (not idempotent: the API appends) and on the attempt's response or
+// transport error, so it is tested as a table.
+//
+//   - Errors before the request was sent (dial, DNS, no connection obtained),
+//     429 and 503 store nothing and are retried for every request.
+//   - For an upload, anything that may have happened after the body reached
+//     the server (a timeout or a dropped connection after sending, a broken
+//     answer, 500, 502, 504 and other server failures) is never retried: the
+//     outcome is unknown. The read-only lookup retries those.
+//   - Other 4xx (and 501, 505) are final.
+func classify(upload bool, resp *http.Response, err error) verdict {
+	if err != nil {
+		if isCertificateError(err) {
+			return verdictNotSent
+		}
+		if isBeforeSend(err) {
+			return verdictRetry
+		}
+		if upload {
+			return verdictOutcomeUnknown
+		}
+		return verdictRetry
+	}
+	if resp == nil {
+		// Not produced by net/http; treat as a lost answer.
+		if upload {
+			return verdictOutcomeUnknown
+		}
+		return verdictRetry
+	}
+	code := resp.StatusCode
+	switch {
+	case code >= 200 && code < 300:
+		return verdictDone
+	case code == http.StatusTooManyRequests, code == http.StatusServiceUnavailable:
+		return verdictRetry
+	case code == http.StatusNotImplemented, code == http.StatusHTTPVersionNotSupported:
+		// The server did not support the request at all.
+		return verdictDone
+	case code >= 500 || code < 100:
+		// 500, 502, 504 and the like: the request may have been processed
+		// (a gateway timing out while the API goes on storing rows).
+		if upload {
+			return verdictOutcomeUnknown
+		}
+		if code == http.StatusInternalServerError || code == http.StatusBadGateway || code == http.StatusGatewayTimeout {
+			return verdictRetry
+		}
+		return verdictDone
+	}
+	return verdictDone
+}
+
+// isBeforeSend reports whether err certainly happened before any byte of the
+// request reached the server: a failed dial (connection refused, unreachable,
+// DNS failure), a failed proxy CONNECT, or no connection obtained at all.
+func isBeforeSend(err error) bool {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return true
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return opErr.Op == "dial" || opErr.Op == "proxyconnect"
+	}
+	return false
+}
+
+// isCertificateError reports a TLS verification failure: permanent until the
+// configuration changes, so it is not retried.
+func isCertificateError(err error) bool {
+	var (
+		verifyErr   *tls.CertificateVerificationError
+		unknownAuth x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		invalidErr  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verifyErr) || errors.As(err, &unknownAuth) ||
+		errors.As(err, &hostErr) || errors.As(err, &invalidErr)
+}
+
+// retryWait is how long to wait before retry number attempt+1 (attempt counts
+// from 0). A 429 or 503 with a Retry-After header (seconds or an HTTP date) is
+// honoured, capped by max. Otherwise the wait grows exponentially from min,
+// capped by max, with "equal jitter" (a random half) so that many clients
+// rejected together do not come back together; it never goes below min.
+func retryWait(min, max time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+			return min64(d, max)
+		}
+	}
+	base := max
+	if attempt < 62 {
+		if b := min << uint(attempt); b > 0 && b>>uint(attempt) == min && b < max {
+			base = b
+		}
+	}
+	half := base / 2
+	wait := half
+	if half > 0 {
+		wait += rand.N(half + 1)
+	}
+	if wait < min {
+		wait = min
+	}
+	return wait
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date. A
+// date in the past means "now".
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(365*24*time.Hour/time.Second) {
+			secs = int64(365 * 24 * time.Hour / time.Second) // avoid overflow; capped by max anyway
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	if d := t.Sub(now); d > 0 {
+		return d, true
+	}
+	return 0, true
+}
+
+func min64(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}
