@@ -1,0 +1,82 @@
+package dataset
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// maxFuzzInput bounds what a fuzz input may be, so memory stays bounded.
+const maxFuzzInput = 64 << 10
+
+func FuzzScanJSON(f *testing.F) {
+	f.Add([]byte(sampleJSON))
+	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, FormatJSON, data) })
+}
+
+func FuzzScanJSONL(f *testing.F) {
+	f.Add([]byte(sampleJSONL))
+	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, FormatJSONL, data) })
+}
+
+func FuzzScanCSV(f *testing.F) {
+	f.Add([]byte(sampleCSV))
+	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, FormatCSV, data) })
+}
+
+// checkScan scans data and checks what must hold of any input: no panic,
+// bounded problems on one line each, and, for a valid source, one fn call per
+// row and a canonical array that scans as JSON to the same rows and SHA-256.
+func checkScan(t *testing.T, format Format, data []byte) {
+	if len(data) > maxFuzzInput {
+		t.Skip("input too large")
+	}
+	var rows []Row
+	sum, err := Scan(bytes.NewReader(data), format, "f", func(i int, r *Row) error {
+		if i != len(rows) {
+			t.Fatalf("fn index %d, want %d", i, len(rows))
+		}
+		rows = append(rows, *r)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Scan returned %v without a failing fn", err)
+	}
+	errs := 0
+	for _, p := range sum.Problems {
+		if p.Severity == SeverityError {
+			errs++
+		}
+		if strings.ContainsAny(p.Error(), "\n\r") {
+			t.Fatalf("problem is not one line: %q", p.Error())
+		}
+	}
+	if errs > MaxErrors+1 || len(sum.Problems) > MaxErrors+MaxWarnings+2 {
+		t.Fatalf("%d problems, %d errors: not bounded", len(sum.Problems), errs)
+	}
+	if sum.HasErrors() {
+		if sum.SHA256 != [32]byte{} {
+			t.Fatalf("SHA256 set despite errors")
+		}
+		return
+	}
+	if sum.Rows != len(rows) || sum.Rows == 0 {
+		t.Fatalf("Rows = %d but fn was called %d times", sum.Rows, len(rows))
+	}
+	var canon bytes.Buffer
+	w := NewArrayWriter(&canon)
+	for i := range rows {
+		w.Write(&rows[i])
+	}
+	w.Close()
+	if w.SHA256() != sum.SHA256 {
+		t.Fatalf("SHA256 is not that of the canonical array of the rows fn got")
+	}
+	again, err := Scan(bytes.NewReader(canon.Bytes()), FormatJSON, "canonical", nil)
+	if err != nil || again.HasErrors() || again.Rows != sum.Rows || again.SHA256 != sum.SHA256 {
+		t.Fatalf("re-scanning the canonical array: rows %d, problems %s\n%s", again.Rows, describe(again.Problems), canon.Bytes())
+	}
+	if rows2 := CheckRows(rows); rows2.SHA256 != sum.SHA256 {
+		t.Fatalf("CheckRows of the same rows gives another SHA256")
+	}
+}
