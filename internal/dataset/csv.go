@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -43,6 +44,7 @@ func scanCSV(r io.Reader, s *scanner) {
 		csvError(s, 0, err)
 		return
 	}
+	hline, _ := cr.FieldPos(0) // 1 unless blank lines come first
 	col := [4]int{-1, -1, -1, -1}
 	for i, name := range header {
 		name = strings.TrimSpace(name)
@@ -54,10 +56,14 @@ func scanCSV(r io.Reader, s *scanner) {
 		}
 		switch {
 		case k < 0:
-			s.c.addError(0, 1, name, "Unknown CSV column",
+			field := name
+			if strings.ContainsFunc(name, unicode.IsControl) {
+				field = quoteShort(name) // a Field stays on one line
+			}
+			s.c.addError(0, hline, field, "Unknown CSV column",
 				fmt.Sprintf("the header has the unknown column %s (column %d): the columns are conv_prefix, response, ground_truth and context", quoteShort(name), i+1))
 		case col[k] >= 0:
-			s.c.addError(0, 1, name, "Repeated CSV column",
+			s.c.addError(0, hline, name, "Repeated CSV column",
 				fmt.Sprintf("the header has the column %s twice (columns %d and %d)", name, col[k]+1, i+1))
 		default:
 			col[k] = i
@@ -65,7 +71,7 @@ func scanCSV(r io.Reader, s *scanner) {
 	}
 	for _, k := range []int{colConvPrefix, colResponse} {
 		if col[k] < 0 {
-			s.c.addError(0, 1, csvColumns[k], "Missing CSV column",
+			s.c.addError(0, hline, csvColumns[k], "Missing CSV column",
 				fmt.Sprintf("the header has no %s column: a CSV file needs the columns conv_prefix and response, and may have ground_truth and context", csvColumns[k]))
 		}
 	}
