@@ -271,16 +271,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ContentType: r.Header.Get("Content-Type"),
 	}
 	rec := &recorder{ResponseWriter: w}
-	defer func() {
-		entry.Status = rec.status
-		if rec.dropped {
-			entry.Status = 0
-			entry.Dropped = true
-		}
-		s.appendLog(entry)
-	}()
-
 	ex := &exchange{s: s, w: rec, rec: rec, r: r, entry: entry}
+	defer ex.finishLog()
+
 	if f, ok := s.takeFault(r.URL.Path); ok {
 		entry.Fault = &f
 		if done := ex.applyFault(f); done {
@@ -301,7 +294,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex.w = &discardWriter{}
 		ex.route()
 		if ex.dropAfterCommit {
-			rec.drop()
+			ex.drop()
 			return
 		}
 		ex.w = rec
@@ -320,10 +313,35 @@ type exchange struct {
 	entry *Request
 
 	// set by faults that act after the application has stored rows
+	logged bool
+
 	dropAfterCommit bool
 	truncateStream  bool
 	dropOneRow      bool
 	gatewayTimeout  bool
+}
+
+// finishLog records the request once, with the status answered.
+func (ex *exchange) finishLog() {
+	if ex.logged {
+		return
+	}
+	ex.logged = true
+	ex.entry.Status = ex.rec.status
+	if ex.rec.dropped {
+		ex.entry.Status = 0
+		ex.entry.Dropped = true
+	}
+	ex.s.appendLog(ex.entry)
+}
+
+// drop closes the connection without completing the answer. The request is
+// logged first, so a client that sees the connection close finds it in the
+// log.
+func (ex *exchange) drop() {
+	ex.rec.dropped = true
+	ex.finishLog()
+	ex.rec.drop()
 }
 
 func (ex *exchange) route() {

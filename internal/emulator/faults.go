@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -170,6 +171,17 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.w.Header().Set("Allow", http.MethodGet)
 		ex.answer(f, http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`)
 	case FaultDelay:
+		// Buffer the body first, as a proxy does: once it is read, the
+		// server watches the connection and a client that gives up cancels
+		// the request's context.
+		buffered, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
+		ex.r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(buffered), ex.r.Body), ex.r.Body}
+		if err != nil {
+			return false // the handler meets the same error when it reads
+		}
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
 		select {

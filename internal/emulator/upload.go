@@ -296,7 +296,7 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 	for i := 0; i < n; i++ {
 		if i == cut {
 			flush()
-			ex.rec.drop()
+			ex.drop()
 			return
 		}
 		if i > 0 {
@@ -313,7 +313,7 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 	if cut >= 0 {
 		// Fewer rows than needed to cut in the middle: cut before the end.
 		flush()
-		ex.rec.drop()
+		ex.drop()
 		return
 	}
 	_ = bw.WriteByte(']')

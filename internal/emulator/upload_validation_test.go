@@ -88,7 +88,7 @@ func TestUUIDParsingMessages(t *testing.T) {
 		"3C90C3CC0D444B5088888DD25736052A":              "",
 		"{3c90c3cc-0d44-4b50-8888-8dd25736052a}":        "",
 		"urn:uuid:3c90c3cc-0d44-4b50-8888-8dd25736052a": "",
-		"xyz": "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `x` at 1",
+		"xyz":                                  "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `x` at 1",
 		"3c90c3cc-0d44-4b50-8888-8dd25736052":  "invalid group length in group 4: expected 12, found 11",
 		"3c90c3cc-0d44-4b50-88888dd25736052a":  "invalid group count: expected 5, found 4",
 		"3c90c3cc":                             "invalid length: expected length 32 for simple format, found 8",

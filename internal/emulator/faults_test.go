@@ -1,0 +1,226 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFaultsAnsweredBeforeStoring(t *testing.T) {
+	cases := []struct {
+		fault       Fault
+		status      int
+		contentType string
+		body        string
+		retryAfter  string
+	}{
+		{Fault{Kind: Fault429}, 429, "application/json", `{"detail":"Too Many Requests"}`, "1"},
+		{Fault{Kind: Fault429, RetryAfter: "Wed, 21 Oct 2037 07:28:00 GMT"}, 429, "application/json", `{"detail":"Too Many Requests"}`, "Wed, 21 Oct 2037 07:28:00 GMT"},
+		{Fault{Kind: Fault500}, 500, "text/plain; charset=utf-8", "Internal Server Error", ""},
+		{Fault{Kind: Fault502}, 502, "text/html", "<h1>502 Bad Gateway</h1>", ""},
+		{Fault{Kind: Fault503, RetryAfter: "7"}, 503, "application/json", `{"detail":"Service temporarily unavailable"}`, "7"},
+		{Fault{Kind: Fault503, Body: `{"detail":"maintenance"}`}, 503, "application/json", `{"detail":"maintenance"}`, ""},
+		{Fault{Kind: FaultRouteNotFound}, 404, "application/json", `{"detail":"Not Found"}`, ""},
+		{Fault{Kind: FaultMethodNotAllowed}, 405, "application/json", `{"detail":"Method Not Allowed"}`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fault.Kind.String(), func(t *testing.T) {
+			s := startServer(t, Options{})
+			s.InjectFaults(tc.fault)
+			r := upload(t, s, jsonArray(testRow("a", 1)), "d", testSpace)
+			wantStatus(t, r, tc.status)
+			if got := r.Header.Get("Content-Type"); got != tc.contentType {
+				t.Errorf("Content-Type %q, want %q", got, tc.contentType)
+			}
+			if !strings.Contains(string(r.body), tc.body) {
+				t.Errorf("body %q does not contain %q", r.body, tc.body)
+			}
+			if got := r.Header.Get("Retry-After"); got != tc.retryAfter {
+				t.Errorf("Retry-After %q, want %q", got, tc.retryAfter)
+			}
+			if s.DatasetID(testSpace, "d") != "" {
+				t.Error("the faulted upload stored rows")
+			}
+			log := s.Requests()
+			if log[0].Fault == nil || log[0].Fault.Kind != tc.fault.Kind || log[0].Status != tc.status {
+				t.Errorf("log entry %+v", log[0])
+			}
+			if s.PendingFaults() != 0 {
+				t.Error("the fault was not consumed")
+			}
+			// The fault applied once: the retry goes through.
+			wantStatus(t, upload(t, s, jsonArray(testRow("a", 1)), "d", testSpace), http.StatusOK)
+		})
+	}
+}
+
+func TestFaultCommitThenDrop(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultCommitThenDrop, Path: uploadPath})
+	body, ct := multipartBody(t, jsonArray(testRow("a", 1), testRow("b", 1)), "d", testSpace)
+	resp, err := http.DefaultClient.Do(newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey))
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got an answer (%d), want the connection dropped", resp.StatusCode)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 2 {
+		t.Errorf("%d rows stored, want 2: the rows are committed before the drop", n)
+	}
+	e := s.Requests()[0]
+	if !e.Dropped || e.Status != 0 || e.Stored != 2 {
+		t.Errorf("log entry: dropped %v, status %d, stored %d", e.Dropped, e.Status, e.Stored)
+	}
+	if s.StoredUploadCount() != 1 {
+		t.Errorf("StoredUploadCount %d, want 1", s.StoredUploadCount())
+	}
+}
+
+func TestFaultTruncatedStream(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultTruncatedStream})
+	rows := make([]string, 40)
+	for i := range rows {
+		rows[i] = testRow("r", i)
+	}
+	body, ct := multipartBody(t, jsonArray(rows...), "d", testSpace)
+	resp, err := http.DefaultClient.Do(newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey))
+	if err != nil {
+		t.Fatalf("the answer must start: %v", err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("reading the body: %v, want unexpected EOF", err)
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(got), "[{") || strings.HasSuffix(string(got), "]") {
+		t.Errorf("status %d, partial body %.80q", resp.StatusCode, got)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 40 {
+		t.Errorf("%d rows stored, want 40", n)
+	}
+}
+
+func TestFaultWrongCount(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultWrongCount})
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1), testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	if ids := uploadedIDs(t, r); len(ids) != 2 {
+		t.Errorf("got %d ids, want 2", len(ids))
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 3 {
+		t.Errorf("%d rows stored, want 3", n)
+	}
+}
+
+func TestFault504AfterCommit(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: Fault504AfterCommit})
+	r := upload(t, s, jsonArray(testRow("a", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusGatewayTimeout)
+	if !strings.Contains(string(r.body), "504 Gateway Time-out") {
+		t.Errorf("body %q", r.body)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 1 {
+		t.Errorf("%d rows stored, want 1", n)
+	}
+}
+
+func TestFaultDelay(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Millisecond})
+	wantStatus(t, upload(t, s, jsonArray(testRow("a", 1)), "d", testSpace), http.StatusOK)
+	if e := s.Requests()[0]; e.Fault == nil || e.Fault.Kind != FaultDelay {
+		t.Errorf("log entry fault %v", e.Fault)
+	}
+
+	// A client that gives up during the delay gets no answer and nothing is
+	// stored.
+	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	body, ct := multipartBody(t, jsonArray(testRow("b", 1)), "d", testSpace)
+	req := newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey).WithContext(ctx)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("client error %v, want context.Canceled", err)
+	}
+	waitFor(t, func() bool { return len(s.Requests()) == 2 })
+	if n := len(s.Rows(testSpace, "d")); n != 1 {
+		t.Errorf("%d rows stored, want 1", n)
+	}
+}
+
+func TestFaultSkipPathAndOrder(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(
+		Fault{Kind: Fault500, Path: uploadPath, Skip: 2},
+		Fault{Kind: Fault503, Path: uploadPath},
+		Fault{Kind: FaultRouteNotFound, Path: lookupPath},
+	)
+	// The lookup fault is not blocked by the upload faults queued before it.
+	wantStatus(t, lookup(t, s, testSpace, "d"), http.StatusNotFound)
+	if s.Requests()[0].Fault == nil {
+		t.Error("the lookup did not consume its fault")
+	}
+	var statuses []int
+	for i := 0; i < 5; i++ {
+		statuses = append(statuses, upload(t, s, jsonArray(testRow("a", i)), "d", testSpace).StatusCode)
+	}
+	want := []int{200, 200, 500, 503, 200}
+	for i := range want {
+		if statuses[i] != want[i] {
+			t.Fatalf("statuses %v, want %v", statuses, want)
+		}
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 3 {
+		t.Errorf("%d rows stored, want 3", n)
+	}
+}
+
+func TestClearFaults(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: Fault500}, Fault{Kind: Fault500})
+	if s.PendingFaults() != 2 {
+		t.Fatalf("PendingFaults %d", s.PendingFaults())
+	}
+	s.ClearFaults()
+	wantStatus(t, upload(t, s, jsonArray(testRow("a", 1)), "d", testSpace), http.StatusOK)
+}
+
+func TestParseFaultKindRoundTrips(t *testing.T) {
+	for k := Fault429; k <= Fault504AfterCommit; k++ {
+		got, err := ParseFaultKind(k.String())
+		if err != nil || got != k {
+			t.Errorf("ParseFaultKind(%q) = %v, %v", k.String(), got, err)
+		}
+	}
+	if _, err := ParseFaultKind("teapot"); err == nil || !strings.Contains(err.Error(), "commit_then_drop") {
+		t.Errorf("error %v should list the kinds", err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a generous
+// bound. It synchronises with the server; it measures nothing.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("condition not reached within 5s")
+}
