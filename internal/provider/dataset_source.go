@@ -128,9 +128,6 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 			}
 		}
 		detail := p.Error()
-		if p.Detail != "" && !strings.Contains(detail, p.Detail) {
-			detail += "\n\n" + p.Detail
-		}
 		if p.Severity == dataset.SeverityWarning {
 			diags.AddAttributeWarning(at, p.Summary, detail)
 		} else {
