@@ -183,13 +183,12 @@ func (e *OutcomeUnknownError) Summary() string {
 func (e *OutcomeUnknownError) Error() string {
 	var b strings.Builder
 	if e.ProbablyStored {
-		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely (%d row id(s) read): the rows were probably stored", len(e.PartialIDs))
+		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely (%d row id(s) read): the rows were probably stored, and they were not sent again, to avoid storing them twice", len(e.PartialIDs))
 	} else {
-		b.WriteString("the upload may or may not have been stored by the Collinear API")
+		b.WriteString("the upload may or may not have been stored by the Collinear API; the rows were not sent again, to avoid storing them twice")
 	}
-	b.WriteString("; the rows were not sent again, to avoid storing them twice")
 	if e.Cause != nil {
-		b.WriteString(": ")
+		b.WriteString(". Cause: ")
 		b.WriteString(e.Cause.Error())
 	}
 	return b.String()
