@@ -1,0 +1,281 @@
+package provider
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tests in this file drive the terraform CLI directly against a built
+// provider binary installed through dev_overrides, as a user's machine or CI
+// runner would. They cover what terraform-plugin-testing cannot observe:
+// warnings, saved plans, interrupts, -parallelism and raw logs.
+
+var (
+	buildOnce sync.Once
+	builtDir  string
+	buildErr  error
+)
+
+// providerBinaryDir builds the provider once per test run.
+func providerBinaryDir(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "collinear-provider-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtDir = dir
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-collinear"), "-ldflags", "-X main.version=0.0.0-test", "../..")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building the provider: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtDir
+}
+
+// cliEnv is a working directory with a CLI configuration that installs the
+// built provider through dev_overrides.
+type cliEnv struct {
+	*accEnv
+	work string
+	env  []string
+}
+
+func newCLIEnv(t *testing.T) *cliEnv {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		// The HashiCorp convention, as resource.Test does: acceptance tests
+		// run only when asked. `make test` sets TF_ACC=1.
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	bin := providerBinaryDir(t)
+	e := newAccEnv(t)
+	cfgDir := t.TempDir()
+	cfg := filepath.Join(cfgDir, "terraform.rc")
+	rc := fmt.Sprintf(`disable_checkpoint = true
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/collinear-ai/collinear" = %q
+  }
+  direct {}
+}
+`, bin)
+	if err := os.WriteFile(cfg, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"TF_CLI_CONFIG_FILE=" + cfg,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"COLLINEAR_BASE_URL=" + e.emu.URL(),
+		"COLLINEAR_API_KEY=" + testAPIKey,
+	}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "PATH", k == "HOME", k == "TMPDIR", k == "GOCOVERDIR":
+			env = append(env, kv)
+		}
+	}
+	return &cliEnv{accEnv: e, work: t.TempDir(), env: env}
+}
+
+// configure writes main.tf in the working directory.
+func (c *cliEnv) configure(hcl string) {
+	c.t.Helper()
+	main := "terraform {\n  required_providers {\n    collinear = { source = \"collinear-ai/collinear\" }\n  }\n}\n\nprovider \"collinear\" {}\n\n" + hcl
+	if err := os.WriteFile(filepath.Join(c.work, "main.tf"), []byte(main), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// writeWork writes a file relative to the working directory.
+func (c *cliEnv) writeWork(rel, content string) {
+	c.t.Helper()
+	p := filepath.Join(c.work, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+type cliResult struct {
+	stdout, stderr string
+	exitCode       int
+}
+
+// terraform runs the CLI in the working directory.
+func (c *cliEnv) terraform(ctx context.Context, extraEnv []string, args ...string) cliResult {
+	c.t.Helper()
+	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd.Dir = c.work
+	cmd.Env = append(append([]string{}, c.env...), extraEnv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		res.exitCode = exitErr.ExitCode()
+	default:
+		c.t.Fatalf("terraform %v: %v", args, err)
+	}
+	return res
+}
+
+// mustTerraform runs the CLI and fails the test on a non-zero exit.
+func (c *cliEnv) mustTerraform(args ...string) cliResult {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res := c.terraform(ctx, nil, args...)
+	if res.exitCode != 0 {
+		c.t.Fatalf("terraform %s exited %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.exitCode, res.stdout, res.stderr)
+	}
+	return res
+}
+
+// diagnostic is one diagnostic from Terraform's machine-readable UI.
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
+}
+
+// diagnostics extracts the diagnostics of `terraform ... -json` output.
+func diagnostics(t *testing.T, stdout string) []diagnostic {
+	t.Helper()
+	var out []diagnostic
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var msg struct {
+			Type       string     `json:"type"`
+			Diagnostic diagnostic `json:"diagnostic"`
+		}
+		if json.Unmarshal(sc.Bytes(), &msg) == nil && msg.Type == "diagnostic" {
+			out = append(out, msg.Diagnostic)
+		}
+	}
+	return out
+}
+
+func findDiagnostic(diags []diagnostic, severity, summary string) *diagnostic {
+	for i := range diags {
+		if diags[i].Severity == severity && diags[i].Summary == summary {
+			return &diags[i]
+		}
+	}
+	return nil
+}
+
+func datasetHCL(name, file string, extra ...string) string {
+	return fmt.Sprintf(`resource "collinear_dataset" "test" {
+  space_id     = %q
+  dataset_name = %q
+  file         = %s
+%s
+}
+`, testSpaceID, name, file, strings.Join(extra, "\n"))
+}
+
+// TestAccCLI_removedRowsWarn: removing rows from the source plans no upload
+// and warns how many rows stay on the platform.
+func TestAccCLI_removedRowsWarn(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"${path.module}/data/rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	c.writeWork("data/rows.jsonl", jsonl(sampleRows[0]))
+	res := c.mustTerraform("plan", "-json", "-input=false")
+	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform")
+	if d == nil {
+		t.Fatalf("no warning about removed rows in:\n%s", res.stdout)
+	}
+	if !strings.Contains(d.Detail, "2 row(s)") {
+		t.Fatalf("warning does not say how many rows: %q", d.Detail)
+	}
+
+	before := len(c.emu.Requests())
+	res = c.mustTerraform("apply", "-auto-approve", "-input=false", "-json")
+	if n := len(c.emu.Requests()) - before; n != 0 {
+		t.Fatalf("apply after removing rows made %d requests, want 0", n)
+	}
+	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform"); d == nil {
+		t.Fatalf("apply did not repeat the warning:\n%s", res.stdout)
+	}
+}
+
+// TestAccCLI_destroyWarns: destroy sends nothing and says the dataset stays.
+func TestAccCLI_destroyWarns(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	before := len(c.emu.Requests())
+	res := c.mustTerraform("destroy", "-auto-approve", "-input=false", "-json")
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Dataset left on the Collinear platform") == nil {
+		t.Fatalf("destroy did not warn that the dataset stays:\n%s", res.stdout)
+	}
+	if n := len(c.emu.Requests()) - before; n != 0 {
+		t.Fatalf("destroy made %d requests, want 0", n)
+	}
+}
+
+// TestAccCLI_checkoutElsewherePlansEmpty: state keeps `file` as written, so
+// the same configuration and state in another directory (another machine or
+// CI runner) plans nothing.
+func TestAccCLI_checkoutElsewherePlansEmpty(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"${path.module}/data/rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	st, err := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(st, []byte(`"file": "./data/rows.jsonl"`)) {
+		t.Fatalf("state does not keep the file path as written:\n%s", st)
+	}
+
+	elsewhere := t.TempDir()
+	for _, f := range []string{"main.tf", "terraform.tfstate", "data/rows.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(c.work, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(elsewhere, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(elsewhere, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.work = elsewhere
+	res := c.terraform(context.Background(), nil, "plan", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("plan in another checkout exited %d (2 = changes), want 0\n%s%s", res.exitCode, res.stdout, res.stderr)
+	}
+}
