@@ -89,7 +89,7 @@ func CheckRows(rows []Row) *Summary {
 	s := newScanner("", nil)
 	for i := range rows {
 		s.rows++
-		s.accept(&rows[i], i+1, 0)
+		s.accept(&rows[i], i+1, 0, &rows[i])
 		if s.stopped() {
 			break
 		}

@@ -155,7 +155,7 @@ func scanCSV(r io.Reader, s *scanner) {
 				row.Context = new(ctx)
 			}
 		}
-		s.accept(&row, s.rows, line)
+		s.accept(&row, s.rows, line, &row)
 	}
 }
 

@@ -6,8 +6,12 @@ import (
 	"unsafe"
 )
 
-// span locates a decoded string in rowParser.strs.
-type span struct{ start, end int }
+// span locates a decoded string in rowParser.strs. verbatim says the string
+// is its own canonical encoding, so it is copied rather than re-escaped.
+type span struct {
+	start, end int
+	verbatim   bool
+}
 
 // msgSpans is a message being parsed.
 type msgSpans struct {
@@ -98,7 +102,7 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 				return lx.unexpected(c, ok, "a key in double quotes")
 			}
 			var err error
-			if p.key, err = lx.readString(p.key[:0], true); err != nil {
+			if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
 				return err
 			}
 			if err := lx.expect(':', "':' after a key"); err != nil {
@@ -134,9 +138,51 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 			"the row has text that is not valid UTF-8; each invalid byte is read as U+FFFD (�), and that is what is uploaded")
 	}
 	if !p.bad {
-		p.s.accept(p.build(), row, line)
+		p.s.accept(p.build(), row, line, p)
 	}
 	return nil
+}
+
+// appendCanonical appends the canonical JSON of the row just parsed. It is
+// Row.AppendCanonical written over the parser's buffers, copying the strings
+// that need no escaping instead of encoding them again; it must give the same
+// bytes, which the tests and fuzz targets check.
+func (p *rowParser) appendCanonical(dst []byte) []byte {
+	dst = append(dst, `{"conv_prefix":[`...)
+	for i := range p.conv {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = p.appendMessage(dst, &p.conv[i])
+	}
+	dst = append(dst, `],"response":`...)
+	dst = p.appendMessage(dst, &p.resp)
+	if p.seen&keyGroundTruth != 0 {
+		dst = append(dst, `,"ground_truth":`...)
+		dst = strconv.AppendInt(dst, p.gt, 10)
+	}
+	if p.seen&keyContext != 0 {
+		dst = append(dst, `,"context":`...)
+		dst = p.appendString(dst, p.ctx)
+	}
+	return append(dst, '}')
+}
+
+func (p *rowParser) appendMessage(dst []byte, m *msgSpans) []byte {
+	dst = append(dst, `{"role":`...)
+	dst = p.appendString(dst, m.role)
+	dst = append(dst, `,"content":`...)
+	dst = p.appendString(dst, m.content)
+	return append(dst, '}')
+}
+
+func (p *rowParser) appendString(dst []byte, s span) []byte {
+	if !s.verbatim {
+		return appendJSONString(dst, p.strs[s.start:s.end])
+	}
+	dst = append(dst, '"')
+	dst = append(dst, p.strs[s.start:s.end]...)
+	return append(dst, '"')
 }
 
 // field marks key as met and reports whether it was already.
@@ -170,8 +216,9 @@ func (p *rowParser) parseField(c byte) error {
 		case '"':
 			start := len(p.strs)
 			var err error
-			p.strs, err = lx.readString(p.strs, true)
-			p.ctx = span{start, len(p.strs)}
+			var verbatim bool
+			p.strs, verbatim, err = lx.readString(p.strs, true)
+			p.ctx = span{start, len(p.strs), verbatim}
 			return err
 		}
 		if err := lx.skipValue(c, 1); err != nil {
@@ -284,7 +331,7 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 				return lx.unexpected(c, ok, "a key in double quotes")
 			}
 			var err error
-			if p.key, err = lx.readString(p.key[:0], true); err != nil {
+			if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
 				return err
 			}
 			if err := lx.expect(':', "':' after a key"); err != nil {
@@ -312,8 +359,9 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			case c == '"':
 				*has = true
 				start := len(p.strs)
-				p.strs, err = lx.readString(p.strs, true)
-				*dst = span{start, len(p.strs)}
+				var verbatim bool
+				p.strs, verbatim, err = lx.readString(p.strs, true)
+				*dst = span{start, len(p.strs), verbatim}
 			default:
 				*has = true
 				name := string(p.key)
@@ -377,7 +425,7 @@ func (p *rowParser) parseGroundTruth(c byte) error {
 		return nil
 	case c == '"':
 		var err error
-		p.num, err = lx.readString(p.num[:0], true)
+		p.num, _, err = lx.readString(p.num[:0], true)
 		if err != nil {
 			return err
 		}

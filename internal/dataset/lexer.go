@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"unicode/utf16"
@@ -177,15 +178,37 @@ func (lx *lexer) expect(want byte, expected string) error {
 // string literal: printable ASCII other than the quote and the backslash.
 var stringBytes = plainJSON
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord reports whether the 8 bytes of w (little-endian) all are plain
+// string bytes: none is a control character, a quote, a backslash or
+// non-ASCII. (The classic "has a zero byte" bit trick, applied to w and to w
+// XOR the quote and the backslash.)
+func plainWord(w uint64) bool {
+	control := (w - 0x20*ones) &^ w
+	quote := ((w ^ '"'*ones) - ones) &^ (w ^ '"'*ones)
+	backslash := ((w ^ '\\'*ones) - ones) &^ (w ^ '\\'*ones)
+	return (w|control|quote|backslash)&highs == 0
+}
+
 // readString consumes the string literal at the current position (its quote
 // not yet consumed) and, when keep is true, appends its decoded value to dst.
 // Invalid UTF-8 and lone surrogates become U+FFFD, byte by byte, as
-// encoding/json decodes them.
-func (lx *lexer) readString(dst []byte, keep bool) ([]byte, error) {
+// encoding/json decodes them. verbatim reports whether the decoded value is
+// its own canonical encoding (see appendJSONString): it holds no character
+// that the canonical form escapes.
+func (lx *lexer) readString(dst []byte, keep bool) (_ []byte, verbatim bool, err error) {
 	lx.pos++ // the opening quote
+	verbatim = true
 	for {
 		buf := lx.buf[:lx.end]
 		i := lx.pos
+		for i+8 <= len(buf) && plainWord(binary.LittleEndian.Uint64(buf[i:])) {
+			i += 8
+		}
 		for i < len(buf) && stringBytes[buf[i]] {
 			i++
 		}
@@ -195,25 +218,28 @@ func (lx *lexer) readString(dst []byte, keep bool) ([]byte, error) {
 		lx.pos = i
 		if i == len(buf) {
 			if !lx.fill() {
-				return dst, lx.errorf("the file ends inside a string: a closing quote is missing")
+				return dst, false, lx.errorf("the file ends inside a string: a closing quote is missing")
 			}
 			continue
 		}
 		switch c := buf[i]; {
 		case c == '"':
 			lx.pos++
-			return dst, nil
+			return dst, verbatim, nil
 		case c == '\\':
-			var err error
-			if dst, err = lx.readEscape(dst, keep); err != nil {
-				return dst, err
+			var r rune
+			if dst, r, err = lx.readEscape(dst, keep); err != nil {
+				return dst, false, err
+			}
+			if r < 0x20 || r == '"' || r == '\\' || r == '\u2028' || r == '\u2029' {
+				verbatim = false
 			}
 		case c < 0x20:
 			if c == '\n' {
 				lx.split = true
-				return dst, lx.errorf("a line break inside a string: the closing quote is missing, or the line break should be written as \\n")
+				return dst, false, lx.errorf("a line break inside a string: the closing quote is missing, or the line break should be written as \\n")
 			}
-			return dst, lx.errorf("the control character 0x%02X inside a string must be escaped, e.g. as \\u%04x", c, c)
+			return dst, false, lx.errorf("the control character 0x%02X inside a string must be escaped, e.g. as \\u%04x", c, c)
 		default:
 			lx.ensure(utf8.UTFMax)
 			r, size := utf8.DecodeRune(lx.buf[lx.pos:lx.end])
@@ -225,15 +251,18 @@ func (lx *lexer) readString(dst []byte, keep bool) ([]byte, error) {
 			} else if keep {
 				dst = append(dst, lx.buf[lx.pos:lx.pos+size]...)
 			}
+			if r == '\u2028' || r == '\u2029' {
+				verbatim = false
+			}
 			lx.pos += size
 		}
 	}
 }
 
 // readEscape decodes the escape sequence at the current position.
-func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, error) {
+func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 	if !lx.ensure(2) {
-		return dst, lx.errorf("the file ends inside a string: a closing quote is missing")
+		return dst, 0, lx.errorf("the file ends inside a string: a closing quote is missing")
 	}
 	var c byte
 	switch e := lx.buf[lx.pos+1]; e {
@@ -252,7 +281,7 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, error) {
 	case 'u':
 		r, ok := lx.hex4(lx.pos)
 		if !ok {
-			return dst, lx.errorf(`invalid \u escape in a string: it needs four hexadecimal digits`)
+			return dst, 0, lx.errorf(`invalid \u escape in a string: it needs four hexadecimal digits`)
 		}
 		lx.pos += 6
 		if utf16.IsSurrogate(r) {
@@ -272,18 +301,18 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, error) {
 		if keep {
 			dst = utf8.AppendRune(dst, r)
 		}
-		return dst, nil
+		return dst, r, nil
 	default:
 		if e >= 0x20 && e < 0x7F {
-			return dst, lx.errorf(`invalid escape \%c in a string: a backslash must be written as \\`, e)
+			return dst, 0, lx.errorf(`invalid escape \%c in a string: a backslash must be written as \\`, e)
 		}
-		return dst, lx.errorf(`invalid escape in a string: a backslash must be written as \\`)
+		return dst, 0, lx.errorf(`invalid escape in a string: a backslash must be written as \\`)
 	}
 	lx.pos += 2
 	if keep {
 		dst = append(dst, c)
 	}
-	return dst, nil
+	return dst, rune(c), nil
 }
 
 // hex4 decodes the four hexadecimal digits of a \u escape starting at i.
@@ -405,7 +434,7 @@ func (lx *lexer) skipValue(c byte, depth int) error {
 	}
 	switch {
 	case c == '"':
-		_, err := lx.readString(nil, false)
+		_, _, err := lx.readString(nil, false)
 		return err
 	case c == 't' || c == 'f' || c == 'n':
 		return lx.readLiteral(c)
@@ -447,7 +476,7 @@ func (lx *lexer) skipValue(c byte, depth int) error {
 			if !ok || c != '"' {
 				return lx.unexpected(c, ok, "a key in double quotes")
 			}
-			if _, err := lx.readString(nil, false); err != nil {
+			if _, _, err := lx.readString(nil, false); err != nil {
 				return err
 			}
 			if err := lx.expect(':', "':' after a key"); err != nil {

@@ -108,14 +108,22 @@ func (s *scanner) stopped() bool { return s.c.full() || s.fnErr != nil }
 // checked, not hashed nor handed to fn.
 func (s *scanner) failed() bool { return s.c.errors > 0 }
 
+// canonicalEncoder appends a row's canonical JSON.
+type canonicalEncoder interface {
+	appendCanonical(dst []byte) []byte
+}
+
+func (r *Row) appendCanonical(dst []byte) []byte { return r.AppendCanonical(dst) }
+
 // accept runs the checks common to all sources on a row whose types are
-// right, then hashes it and hands it to fn.
-func (s *scanner) accept(r *Row, row, line int) {
+// right, then hashes it (its canonical form written by enc) and hands it to
+// fn.
+func (s *scanner) accept(r *Row, row, line int, enc canonicalEncoder) {
 	s.checkRow(r, row, line)
 	if s.failed() {
 		return
 	}
-	s.out.Write(r) // no destination, so no error
+	s.out.write(enc) // no destination, so no error
 	if s.fn != nil {
 		if err := s.fn(row-1, r); err != nil {
 			s.fnErr = err

@@ -34,7 +34,9 @@ func NewArrayWriter(w io.Writer) *ArrayWriter {
 var errWriterClosed = errors.New("dataset: write to a closed ArrayWriter")
 
 // Write appends the row's canonical JSON to the array.
-func (a *ArrayWriter) Write(r *Row) error {
+func (a *ArrayWriter) Write(r *Row) error { return a.write(r) }
+
+func (a *ArrayWriter) write(r canonicalEncoder) error {
 	if a.err != nil {
 		return a.err
 	}
@@ -46,7 +48,7 @@ func (a *ArrayWriter) Write(r *Row) error {
 	} else {
 		a.buf = append(a.buf, ',')
 	}
-	a.buf = r.AppendCanonical(a.buf)
+	a.buf = r.appendCanonical(a.buf)
 	a.rows++
 	if len(a.buf) >= flushSize {
 		return a.flush()
