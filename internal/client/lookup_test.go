@@ -1,10 +1,12 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -79,4 +81,55 @@ func TestLookupNotFoundAndUnavailable(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDecodeDataset(t *testing.T) {
+	ds, err := decodeDataset(strings.NewReader(`{"dataset_id":"d","dataset_annotations":null}`), noRedact)
+	if err != nil || ds.DatasetID != "d" || ds.Annotations != nil {
+		t.Errorf("null annotations: %+v, %v", ds, err)
+	}
+	ds, err = decodeDataset(strings.NewReader(`{"dataset_annotations":[{"id":"a","ground_truth":"2","conv_prefix":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"response":null}]}`), noRedact)
+	if err != nil || len(ds.Annotations) != 1 || *ds.Annotations[0].GroundTruth != 2 ||
+		ds.Annotations[0].ConvPrefix[0].Content != `[{"type":"text","text":"hi"}]` || ds.Annotations[0].Response != "" {
+		t.Errorf("tolerant decoding: %+v, %v", ds, err)
+	}
+
+	for _, tc := range []struct{ name, in, want string }{
+		{"not an object", `[1]`, `expected "{"`},
+		{"annotations not a list", `{"dataset_annotations":{}}`, "not a list"},
+		{"annotation without id", `{"dataset_annotations":[{"response":"x"}]}`, `annotation 0 has no "id"`},
+		{"fractional ground truth", `{"dataset_annotations":[{"id":"a","ground_truth":1.5}]}`, "not an integer"},
+		{"wrong field type", `{"dataset_annotations":[{"id":"a","conv_prefix":"text"}]}`, "wrong type"},
+		{"null annotation", `{"dataset_annotations":[null]}`, "annotation 0 is null"},
+		{"html", `<html>`, "invalid character"},
+	} {
+		_, err := decodeDataset(strings.NewReader(tc.in), noRedact)
+		var ue *UnexpectedResponseError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want an *UnexpectedResponseError containing %q", tc.name, err, tc.want)
+		}
+	}
+
+	_, err = decodeDataset(strings.NewReader(`{"dataset_id":"d","dataset_annotations":[{"id":"a"},{"id"`), noRedact)
+	if err == nil || !strings.Contains(err.Error(), "ended early, after 1 annotation(s)") {
+		t.Errorf("cut off: err = %v", err)
+	}
+}
+
+func FuzzDecodeDataset(f *testing.F) {
+	f.Add([]byte(`{"dataset_id":"d","dataset_annotations":[{"id":"a","conv_prefix":[{"role":"user","content":"x"}],"response":"y","ground_truth":1}]}`))
+	f.Add([]byte(`{"dataset_annotations":[{"id":7,"response":{"content":"z"}}],"x":[1]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ds, err := decodeDataset(bytes.NewReader(data), noRedact)
+		if (ds == nil) == (err == nil) {
+			t.Fatalf("result %+v with error %v", ds, err)
+		}
+		if err == nil {
+			for _, a := range ds.Annotations {
+				if a.ID == "" || len(a.ID) > maxIDLength {
+					t.Fatalf("accepted id %q", a.ID)
+				}
+			}
+		}
+	})
 }
