@@ -46,10 +46,9 @@ type rowParser struct {
 	gt   int64
 	ctx  span
 
-	r    Row       // the row handed on
-	msgs []Message // reused for r.ConvPrefix when nothing keeps rows
-	gtv  int64     // and for r.GroundTruth
-	ctxv string    // and for r.Context
+	r      Row       // the row handed on
+	msgs   []Message // reused for r.ConvPrefix when nothing keeps rows
+	reused ownedRow  // and for r.GroundTruth and r.Context
 }
 
 func newRowParser(lx *lexer, s *scanner) *rowParser {
@@ -481,48 +480,50 @@ func parseInt64(b []byte) (int64, bool) {
 	return int64(u), true
 }
 
+// ownedRow holds, in one allocation, what a Row handed to a RowFunc points
+// to: the row's strings are a second allocation, shared by all its fields.
+type ownedRow struct {
+	gt   int64
+	ctx  string
+	msgs [3]Message // conv_prefix when it has at most 3 turns
+}
+
 // build makes the Row handed on from what was parsed. When fn may keep rows,
 // the Row's strings, slices and pointers are its own; otherwise they are
 // views of the parser's buffers, valid until the next row.
 func (p *rowParser) build() *Row {
-	owned := p.s.fn != nil
+	r := &p.r
 	var all string
-	if owned {
+	var o *ownedRow
+	if p.s.fn != nil {
 		all = string(p.strs)
+		o = new(ownedRow)
+		if len(p.conv) <= len(o.msgs) {
+			r.ConvPrefix = o.msgs[:len(p.conv):len(p.conv)]
+		} else {
+			r.ConvPrefix = make([]Message, len(p.conv))
+		}
 	} else {
 		all = unsafe.String(unsafe.SliceData(p.strs), len(p.strs))
+		if cap(p.msgs) < len(p.conv) {
+			p.msgs = make([]Message, len(p.conv))
+		}
+		r.ConvPrefix = p.msgs[:len(p.conv)]
+		o = &p.reused
 	}
 	str := func(s span) string { return all[s.start:s.end] }
-	r := &p.r
-	if owned {
-		r.ConvPrefix = make([]Message, len(p.conv))
-	} else {
-		r.ConvPrefix = p.msgs[:0]
-		for range p.conv {
-			r.ConvPrefix = append(r.ConvPrefix, Message{})
-		}
-		p.msgs = r.ConvPrefix
-	}
 	for i, m := range p.conv {
 		r.ConvPrefix[i] = Message{Role: str(m.role), Content: str(m.content)}
 	}
 	r.Response = Message{Role: str(p.resp.role), Content: str(p.resp.content)}
 	r.GroundTruth, r.Context = nil, nil
 	if p.seen&keyGroundTruth != 0 {
-		if owned {
-			r.GroundTruth = new(p.gt)
-		} else {
-			p.gtv = p.gt
-			r.GroundTruth = &p.gtv
-		}
+		o.gt = p.gt
+		r.GroundTruth = &o.gt
 	}
 	if p.seen&keyContext != 0 {
-		if owned {
-			r.Context = new(str(p.ctx))
-		} else {
-			p.ctxv = str(p.ctx)
-			r.Context = &p.ctxv
-		}
+		o.ctx = str(p.ctx)
+		r.Context = &o.ctx
 	}
 	return r
 }

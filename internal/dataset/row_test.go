@@ -222,3 +222,5 @@ func TestArrayWriterError(t *testing.T) {
 		t.Fatalf("Write after a failure = %v, want the writer's error", err)
 	}
 }
+
+func jsonUnmarshalString(s string, v *string) error { return json.Unmarshal([]byte(s), v) }
