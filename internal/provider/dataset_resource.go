@@ -183,7 +183,9 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		assigned, removed = ledger.Match(led.Rows, chk.fingerprints)
 		for i, e := range assigned {
 			if e >= 0 {
-				rec.keep(i, priorIDs[e], led.Rows[e])
+				// A row adopted by an import was matched by its key alone;
+				// from now on it is known by its full digest.
+				rec.keep(i, priorIDs[e], ledger.Entry{Digest: chk.fingerprints[i].Digest, Key: chk.fingerprints[i].Key})
 			}
 		}
 		rec.released = append(rec.released, led.Released...)
@@ -371,11 +373,6 @@ func uploadErrorDiagnostics(err error, creating bool, landed int) diag.Diagnosti
 	}
 	diags.AddError(summary, detail.String())
 	return diags
-}
-
-func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	// The state already holds everything Terraform manages; the platform
-	// read-back reconciles it with what is really stored.
 }
 
 func (r *datasetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -1,0 +1,229 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
+)
+
+// Read reconciles state with the platform through the dataset lookup. It
+// changes state only on positive evidence: a dataset is gone when the lookup
+// says so, and a row is gone when a successful lookup lacks its id. A lookup
+// that is not possible leaves state as it is, with a warning, so that plans
+// keep working.
+func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var st datasetModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	raw, diags := req.Private.GetKey(ctx, ledger.PrivateKey)
+	resp.Diagnostics.Append(diags...)
+	led, err := ledger.Decode(raw)
+	if err != nil {
+		resp.Diagnostics.AddError("Unreadable row ledger", err.Error())
+		return
+	}
+	importing := led == nil && st.RowIDs.IsNull()
+	if r.data == nil || r.data.client == nil {
+		if importing {
+			r.client(&resp.Diagnostics)
+		}
+		return
+	}
+	ctx = r.data.withMaskedKey(ctx)
+	spaceID, name := st.SpaceID.ValueString(), st.DatasetName.ValueString()
+
+	remote, err := r.data.client.LookupDataset(ctx, spaceID, name)
+	switch {
+	case errors.Is(err, client.ErrDatasetNotFound):
+		if !importing {
+			tflog.Warn(ctx, "dataset no longer exists on the platform; removing it from state", map[string]any{"space_id": spaceID, "dataset_name": name})
+		}
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		resp.Diagnostics.Append(lookupFailure(err, importing)...)
+		return
+	}
+
+	var rec *reconciled
+	if importing {
+		rec = adopt(remote)
+	} else {
+		ids, d := idsOf(ctx, st.RowIDs)
+		resp.Diagnostics.Append(d...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		rec = reconcile(remote, ids, led)
+	}
+
+	st.ID = types.StringValue(spaceID + "/" + name)
+	if remote.DatasetID != "" {
+		st.DatasetID = types.StringValue(remote.DatasetID)
+	} else if st.DatasetID.IsUnknown() {
+		st.DatasetID = types.StringNull()
+	}
+	st.RowIDs = stringList(rec.ids)
+	if importing {
+		st.RowCount = types.Int64Value(int64(len(rec.ids)))
+		st.ContentSHA256 = types.StringNull()
+		st.BatchSize = types.Int64Value(upload.DefaultBatchRows)
+	}
+	encoded, err := (&ledger.Ledger{Rows: rec.entries, Released: rec.released}).Encode()
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to record rows", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, ledger.PrivateKey, encoded)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &st)...)
+
+	if rec.gone > 0 {
+		tflog.Warn(ctx, "rows deleted on the platform", map[string]any{"rows_gone": rec.gone})
+		resp.Diagnostics.AddWarning("Rows deleted on the platform",
+			fmt.Sprintf("%d row(s) recorded in state are no longer in dataset %q on the platform. They leave state, and the next apply uploads them again from the source.", rec.gone, name))
+	}
+	if rec.foreign > 0 {
+		resp.Diagnostics.AddWarning("Rows on the platform not managed by Terraform",
+			fmt.Sprintf("Dataset %q holds %d row(s) that were added outside Terraform. They are left alone: Terraform neither tracks nor re-uploads them. To manage them, add them to the source and re-import the dataset.", name, rec.foreign))
+	}
+}
+
+// lookupFailure explains a lookup that could not tell what is on the
+// platform. During a refresh it is a warning, never a change; an import
+// cannot go on without it.
+func lookupFailure(err error, importing bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403) {
+		diags.AddError(apiErr.Summary(), apiErr.Error())
+		return diags
+	}
+	if importing {
+		diags.AddError("Unable to look up the dataset to import", err.Error())
+		return diags
+	}
+	what := "The dataset lookup failed"
+	if errors.Is(err, client.ErrLookupUnavailable) {
+		what = "The API does not offer the dataset lookup (POST /api/v1/dataset/name)"
+	}
+	diags.AddWarning("Unable to compare state with the platform",
+		what+", so rows deleted or added on the platform cannot be detected; state is kept as it is and nothing is uploaded again because of it.\n\n"+err.Error())
+	return diags
+}
+
+// reconciled is state brought in line with the platform.
+type reconciled struct {
+	ids      []types.String
+	entries  []ledger.Entry
+	released []string
+	gone     int // rows in state no longer on the platform
+	foreign  int // rows on the platform that Terraform does not track
+}
+
+func keyOf(a *client.Annotation) dataset.Digest {
+	conv := make([]dataset.Message, len(a.ConvPrefix))
+	for i, m := range a.ConvPrefix {
+		conv[i] = dataset.Message{Role: m.Role, Content: m.Content}
+	}
+	return dataset.MatchKeyOf(conv, a.Response, a.GroundTruth)
+}
+
+// adopt takes every row of the platform's dataset into state, as an import
+// does. The lookup does not return context nor the response's role, so the
+// entries carry only the match key; the first apply fills in full digests.
+func adopt(remote *client.Dataset) *reconciled {
+	rec := &reconciled{}
+	for i := range remote.Annotations {
+		a := &remote.Annotations[i]
+		rec.ids = append(rec.ids, types.StringValue(a.ID))
+		rec.entries = append(rec.entries, ledger.Entry{Key: keyOf(a)})
+	}
+	return rec
+}
+
+// reconcile drops from state the rows whose ids the platform no longer has,
+// fills in ids the upload did not return by matching content, and counts rows
+// that are on the platform but not tracked.
+func reconcile(remote *client.Dataset, ids []types.String, led *ledger.Ledger) *reconciled {
+	byID := make(map[string]int, 2*len(remote.Annotations))
+	for i, a := range remote.Annotations {
+		byID[a.ID] = i
+		if a.DBID != "" {
+			byID[a.DBID] = i
+		}
+	}
+	claimed := make([]bool, len(remote.Annotations))
+	rec := &reconciled{}
+	for _, id := range led.Released {
+		if i, ok := byID[id]; ok {
+			claimed[i] = true
+			rec.released = append(rec.released, id)
+		}
+	}
+	entries := make([]ledger.Entry, len(ids))
+	if len(led.Rows) == len(ids) {
+		copy(entries, led.Rows)
+	}
+	keep := make([]bool, len(ids))
+	for k, id := range ids {
+		if id.IsNull() || id.IsUnknown() {
+			keep[k] = true
+			continue
+		}
+		i, ok := byID[id.ValueString()]
+		if !ok {
+			rec.gone++
+			continue
+		}
+		keep[k] = true
+		claimed[i] = true
+		if len(led.Rows) != len(ids) {
+			// No usable ledger (state written by hand or damaged): rebuild
+			// it from what the platform shows of each row.
+			entries[k] = ledger.Entry{Key: keyOf(&remote.Annotations[i])}
+		}
+	}
+	// Rows recorded without an id (the API answered without ids): find them
+	// on the platform by content among the rows nobody claims.
+	unclaimed := make(map[dataset.Digest][]int)
+	for i := range remote.Annotations {
+		if !claimed[i] {
+			k := keyOf(&remote.Annotations[i])
+			unclaimed[k] = append(unclaimed[k], i)
+		}
+	}
+	for k, id := range ids {
+		if !id.IsNull() || !keep[k] {
+			continue
+		}
+		if q := unclaimed[entries[k].Key]; len(q) > 0 {
+			ids[k] = types.StringValue(remote.Annotations[q[0]].ID)
+			claimed[q[0]] = true
+			unclaimed[entries[k].Key] = q[1:]
+		}
+	}
+	for k := range ids {
+		if keep[k] {
+			rec.ids = append(rec.ids, ids[k])
+			rec.entries = append(rec.entries, entries[k])
+		}
+	}
+	for _, c := range claimed {
+		if !c {
+			rec.foreign++
+		}
+	}
+	return rec
+}
