@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,7 +187,11 @@ func renderID(raw json.RawMessage) (string, string) {
 	switch c := raw[0]; {
 	case c == '"':
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			// The decoder has validated the literal: without escapes it is
+			// the text itself. This avoids a reflective Unmarshal per row.
+			s = string(inner)
+		} else if err := json.Unmarshal(raw, &s); err != nil {
 			return "", "has an id that is not a valid string"
 		}
 		if s == "" {

@@ -64,7 +64,7 @@ func (l *recordingLogger) String() string {
 
 // newTestClient starts srv's handler on 127.0.0.1 and builds a client for it
 // with tiny retry waits.
-func newTestClient(t *testing.T, h http.Handler, tweak ...func(*Config)) (*Client, *recordingLogger, *httptest.Server) {
+func newTestClient(t testing.TB, h http.Handler, tweak ...func(*Config)) (*Client, *recordingLogger, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

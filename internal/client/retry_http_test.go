@@ -391,3 +391,27 @@ func TestConcurrentUploads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestUploadNotResentOnReusedConnection: after a lookup leaves a kept-alive
+// connection, an upload on it that the server drops after reading the body
+// must not be replayed by net/http's own retry of requests on reused
+// connections.
+func TestUploadNotResentOnReusedConnection(t *testing.T) {
+	var uploads atomic.Int32
+	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == LookupPath {
+			io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
+			return
+		}
+		hangUpAfterBody(&uploads).ServeHTTP(w, r)
+	}))
+	ctx := testCtx(t)
+	if _, err := c.LookupDataset(ctx, testSpace, "ds"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Upload(ctx, testSpace, "ds", testRows)
+	var unknown *OutcomeUnknownError
+	if !errors.As(err, &unknown) || uploads.Load() != 1 {
+		t.Errorf("err = %v after %d uploads reached the server, want *OutcomeUnknownError after 1", err, uploads.Load())
+	}
+}
