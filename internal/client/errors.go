@@ -162,6 +162,9 @@ func (e *APIError) writeRetries(b *strings.Builder) {
 // usable answer came back (timeout or dropped connection after sending, 500,
 // 502, 504, a cut-off or unreadable answer): the rows may or may not be
 // stored. Never resend blindly.
+//
+// When the cause is a 5xx answer it wraps that *APIError, so callers that
+// use errors.As for both must test for *OutcomeUnknownError first.
 type OutcomeUnknownError struct {
 	Cause error
 	// ProbablyStored is set when the API answered 200 before the answer
