@@ -2,6 +2,8 @@ package dataset
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // usualRole reports whether role is one of the OpenAI chat roles. Others are
@@ -65,6 +67,16 @@ func (s *scanner) checkRow(r *Row, row, line int) {
 				fmt.Sprintf("conv_prefix ends with a %s turn (turn %d); it usually ends with the user's message that the response answers", quoteShort(last), n))
 		}
 	}
+}
+
+// fieldName renders a key or column name from the source as a Field: as it
+// is when it is short and printable, quoted otherwise, so that a Problem
+// stays on one line.
+func fieldName(name string) string {
+	if len(name) > 40 || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return quoteShort(name)
+	}
+	return name
 }
 
 // quoteShort quotes s for a message, shortened when long.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -56,14 +55,10 @@ func scanCSV(r io.Reader, s *scanner) {
 		}
 		switch {
 		case k < 0:
-			field := name
-			if strings.ContainsFunc(name, unicode.IsControl) {
-				field = quoteShort(name) // a Field stays on one line
-			}
-			s.c.addError(0, hline, field, "Unknown CSV column",
+			s.c.addError(0, hline, fieldName(name), "Unknown CSV column",
 				fmt.Sprintf("the header has the unknown column %s (column %d): the columns are conv_prefix, response, ground_truth and context", quoteShort(name), i+1))
 		case col[k] >= 0:
-			s.c.addError(0, hline, name, "Repeated CSV column",
+			s.c.addError(0, hline, fieldName(name), "Repeated CSV column",
 				fmt.Sprintf("the header has the column %s twice (columns %d and %d)", name, col[k]+1, i+1))
 		default:
 			col[k] = i

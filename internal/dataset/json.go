@@ -239,9 +239,9 @@ func (p *rowParser) unknownKey(where, name string) {
 		c.countWarning(key)
 		return
 	}
-	field := name
+	field := fieldName(name)
 	if where != "" {
-		field = where + "." + name
+		field = where + "." + field
 	}
 	what := "the row"
 	if where != "" {

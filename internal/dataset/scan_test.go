@@ -307,6 +307,7 @@ func TestScanProblems(t *testing.T) {
 
 		// Warnings.
 		{"unknown key", FormatJSONL, row("id", `{"nested":[1,2,{"x":null}]}`), []wantProblem{{W, 1, 1, "id", `the row has the key "id"`}}},
+		{"unknown key with a line break", FormatJSONL, row("a\nb", "1"), []wantProblem{{W, 1, 1, `"a\nb"`, `the row has the key "a\nb"`}}},
 		{"unknown key in message", FormatJSONL, row("conv_prefix", `[{"role":"user","content":"q","name":"bob"}]`), []wantProblem{{W, 1, 1, "conv_prefix[0].name", `conv_prefix[0] has the key "name"`}}},
 		{"unusual role", FormatJSONL, row("conv_prefix", `[{"role":"bot","content":"x"},{"role":"user","content":"q"}]`), []wantProblem{{W, 1, 1, "conv_prefix[0].role", `turn 1 of conv_prefix has the role "bot"`}}},
 		{"response role not assistant", FormatJSONL, row("response", `{"role":"user","content":"a"}`), []wantProblem{{W, 1, 1, "response.role", `response.role is "user", not "assistant"`}}},
