@@ -1,6 +1,3 @@
-// Package dataset reads, validates and fingerprints the rows of a Collinear
-// evaluation dataset. It knows nothing of Terraform or HTTP: the provider uses
-// it to plan and the uploader uses it to build request bodies.
 package dataset
 
 import (
