@@ -341,12 +341,14 @@ func uploadErrorDiagnostics(err error, creating bool, landed int) diag.Diagnosti
 	var unknown *client.OutcomeUnknownError
 	var mismatch *upload.CountMismatchError
 	switch {
+	case errors.As(err, &unknown):
+		// Checked first: an unknown outcome wraps the API error (500, 502,
+		// 504) that caused it.
+		summary = unknown.Summary()
+		detail.WriteString(unknown.Error())
 	case errors.As(err, &apiErr):
 		summary = apiErr.Summary()
 		detail.WriteString(apiErr.Error())
-	case errors.As(err, &unknown):
-		summary = "Upload outcome unknown"
-		detail.WriteString(unknown.Error())
 	case errors.As(err, &mismatch):
 		summary = "Unexpected number of row ids"
 		detail.WriteString(mismatch.Error())

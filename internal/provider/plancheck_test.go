@@ -24,8 +24,17 @@ func (c expectNewRowIDs) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 	}
 	afterUnknown, _ := rc.Change.AfterUnknown.(map[string]any)
 	flags, ok := afterUnknown["row_ids"].([]any)
+	if afterUnknown["row_ids"] == nil {
+		// Terraform leaves out of after_unknown what is wholly known.
+		after, _ := rc.Change.After.(map[string]any)
+		ids, _ := after["row_ids"].([]any)
+		flags, ok = make([]any, len(ids)), ids != nil
+		for i := range flags {
+			flags[i] = false
+		}
+	}
 	if !ok {
-		resp.Error = fmt.Errorf("row_ids is planned as wholly unknown (%v), want a list with %d unknown elements", afterUnknown["row_ids"], c.unknown)
+		resp.Error = fmt.Errorf("row_ids is planned as wholly unknown (%v), want a list with %d unknown elements (actions %v, before %v)", afterUnknown["row_ids"], c.unknown, rc.Change.Actions, rc.Change.Before)
 		return
 	}
 	if len(flags) != c.total {
