@@ -26,6 +26,12 @@ if [[ -z "$terraform_bin" ]]; then
   exit 1
 fi
 
+# Colours only on a terminal, so that logs of `make demo` stay readable.
+color=()
+if [[ ! -t 1 ]]; then
+  color=(-no-color)
+fi
+
 tmp="$(mktemp -d)"
 emulator_pid=""
 cleanup() {
@@ -91,14 +97,14 @@ cp -R "$repo/examples/quickstart" "$tmp/quickstart"
 cd "$tmp/quickstart"
 
 step "terraform apply (first upload of examples/quickstart/data/eval.jsonl)"
-"$terraform_bin" apply -auto-approve -input=false
+"$terraform_bin" apply -auto-approve -input=false "${color[@]}"
 
 step "terraform output row_ids"
-"$terraform_bin" output row_ids
+"$terraform_bin" output "${color[@]}" row_ids
 
 step "terraform plan -detailed-exitcode (must be empty: nothing is uploaded twice)"
 set +e
-"$terraform_bin" plan -detailed-exitcode -input=false
+"$terraform_bin" plan -detailed-exitcode -input=false "${color[@]}"
 plan_status=$?
 set -e
 
