@@ -173,5 +173,5 @@ func (p *collinearProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *collinearProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewDatasetDataSource}
 }

@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = (*datasetDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*datasetDataSource)(nil)
+)
+
+// NewDatasetDataSource returns the collinear_dataset data source.
+func NewDatasetDataSource() datasource.DataSource { return &datasetDataSource{} }
+
+type datasetDataSource struct {
+	data *providerData
+}
+
+type datasetDataModel struct {
+	ID          types.String `tfsdk:"id"`
+	SpaceID     types.String `tfsdk:"space_id"`
+	DatasetName types.String `tfsdk:"dataset_name"`
+	DatasetID   types.String `tfsdk:"dataset_id"`
+	RowCount    types.Int64  `tfsdk:"row_count"`
+	RowIDs      types.List   `tfsdk:"row_ids"`
+	RowsJSON    types.String `tfsdk:"rows_json"`
+}
+
+func (d *datasetDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_dataset"
+}
+
+func (d *datasetDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads a dataset on the Collinear platform by space and name, for configurations that consume a dataset they do not manage.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<space_id>/<dataset_name>`.",
+				Computed:            true,
+			},
+			"space_id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the space that holds the dataset.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a")},
+			},
+			"dataset_name": schema.StringAttribute{
+				MarkdownDescription: "Name of the dataset.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"dataset_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the dataset on the platform.",
+				Computed:            true,
+			},
+			"row_count": schema.Int64Attribute{
+				MarkdownDescription: "Number of rows in the dataset.",
+				Computed:            true,
+			},
+			"row_ids": schema.ListAttribute{
+				MarkdownDescription: "Ids of the rows, in the platform's order.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"rows_json": schema.StringAttribute{
+				MarkdownDescription: "The rows as one JSON array, each `{id, db_id, conv_prefix, response, ground_truth, created_at}` as the platform returns them (`response` is the assistant's text). " +
+					"One string stays cheap in state and plans even for large datasets; read it with `jsondecode()`.",
+				Computed: true,
+			},
+		},
+	}
+}
+
+func (d *datasetDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+		return
+	}
+	d.data = data
+}
+
+// dataSourceRow is one row of rows_json.
+type dataSourceRow struct {
+	ID          string           `json:"id"`
+	DBID        string           `json:"db_id,omitempty"`
+	ConvPrefix  []client.Message `json:"conv_prefix"`
+	Response    string           `json:"response"`
+	GroundTruth *int64           `json:"ground_truth"`
+	CreatedAt   string           `json:"created_at,omitempty"`
+}
+
+func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m datasetDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if d.data == nil || d.data.client == nil {
+		resp.Diagnostics.AddError("Provider not configured",
+			"The Collinear provider has no API client: its configuration was not known or was invalid. Check the provider block and the COLLINEAR_API_KEY and COLLINEAR_BASE_URL environment variables.")
+		return
+	}
+	ctx = d.data.withMaskedKey(ctx)
+	remote, err := d.data.client.LookupDataset(ctx, m.SpaceID.ValueString(), m.DatasetName.ValueString())
+	if err != nil {
+		summary := "Unable to read the dataset"
+		var apiErr *client.APIError
+		switch {
+		case errors.Is(err, client.ErrDatasetNotFound):
+			summary = "Dataset not found"
+		case errors.As(err, &apiErr):
+			summary = apiErr.Summary()
+		}
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("Looking up dataset %q in space %s: %s", m.DatasetName.ValueString(), m.SpaceID.ValueString(), err))
+		return
+	}
+
+	ids := make([]types.String, len(remote.Annotations))
+	rows := make([]dataSourceRow, len(remote.Annotations))
+	for i, a := range remote.Annotations {
+		ids[i] = types.StringValue(a.ID)
+		rows[i] = dataSourceRow{ID: a.ID, DBID: a.DBID, ConvPrefix: a.ConvPrefix, Response: a.Response, GroundTruth: a.GroundTruth, CreatedAt: a.CreatedAt}
+		if rows[i].ConvPrefix == nil {
+			rows[i].ConvPrefix = []client.Message{}
+		}
+	}
+	rowsJSON, err := json.Marshal(rows)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to encode rows", err.Error())
+		return
+	}
+	m.ID = types.StringValue(m.SpaceID.ValueString() + "/" + m.DatasetName.ValueString())
+	m.DatasetID = types.StringValue(remote.DatasetID)
+	m.RowCount = types.Int64Value(int64(len(ids)))
+	m.RowIDs = stringList(ids)
+	m.RowsJSON = types.StringValue(string(rowsJSON))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
