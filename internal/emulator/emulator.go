@@ -109,6 +109,9 @@ type Server struct {
 	url     string
 	served  chan struct{}
 
+	connMu   sync.Mutex
+	newConns map[net.Conn]bool // connections that have not sent a request yet
+
 	mu        sync.Mutex
 	shape     Shape
 	datasets  map[datasetKey]*storedDataset
@@ -145,6 +148,7 @@ func Start(opts Options) (*Server, error) {
 		shape:     opts.Shape,
 		datasets:  make(map[datasetKey]*storedDataset),
 		forbidden: make(map[string]bool),
+		newConns:  make(map[net.Conn]bool),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodySize
@@ -154,7 +158,8 @@ func Start(opts Options) (*Server, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		// The emulator's own log must not pollute test output with
 		// "broken pipe" noise from clients that give up on purpose.
-		ErrorLog: discardLogger(),
+		ErrorLog:  discardLogger(),
+		ConnState: s.trackConn,
 	}
 	go func() {
 		defer close(s.served)
@@ -189,10 +194,29 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.http.Shutdown(ctx); err != nil {
+	shut := make(chan error, 1)
+	go func() { shut <- s.http.Shutdown(ctx) }()
+	// Shutdown waits up to 5s for connections a client opened but has not
+	// used yet (HTTP clients dial spares); nothing is in flight on them.
+	s.connMu.Lock()
+	for c := range s.newConns {
+		_ = c.Close()
+	}
+	s.connMu.Unlock()
+	if err := <-shut; err != nil {
 		_ = s.http.Close()
 	}
 	<-s.served
+}
+
+func (s *Server) trackConn(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if state == http.StateNew {
+		s.newConns[c] = true
+	} else {
+		delete(s.newConns, c)
+	}
 }
 
 // SetShape switches the shape of successful upload responses.

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
 )
@@ -39,21 +37,6 @@ func rejectf(format string, args ...any) *fileError {
 }
 
 const errNewDatasetNotArray = "A new dataset must be uploaded as a JSON array of rows; CSV files are accepted only when appending to an existing dataset"
-
-// rowDoc is the shape of a JSON row as the platform reads it. Pointers tell
-// a missing (or null) field from an empty one.
-type rowDoc struct {
-	ConvPrefix  *[]msgDoc       `json:"conv_prefix"`
-	Response    *msgDoc         `json:"response"`
-	GroundTruth json.RawMessage `json:"ground_truth"`
-	Context     json.RawMessage `json:"context"`
-	ID          json.RawMessage `json:"id"`
-}
-
-type msgDoc struct {
-	Role    *string `json:"role"`
-	Content *string `json:"content"`
-}
 
 // fileFormat says how an upload's file is read.
 type fileFormat int
@@ -90,15 +73,9 @@ func parseJSONRows(data []byte) ([]json.RawMessage, []parsedRow, *fileError) {
 	if len(t) == 0 || t[0] != '[' {
 		return nil, nil, rejectf("The file must be a JSON array of rows")
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		return nil, nil, rejectf("Invalid JSON file: %v", err)
-	}
-	rows := make([]parsedRow, len(raws))
-	for i, raw := range raws {
-		if err := parseRow(i, raw, &rows[i]); err != nil {
-			return raws, nil, err
-		}
+	raws, rows, ferr := scanRows(data)
+	if ferr != nil {
+		return raws, nil, ferr
 	}
 	// The platform inserts the rows only after reading them all, so a bad
 	// ground_truth surfaces as the database driver's error, without a row.
@@ -108,52 +85,6 @@ func parseJSONRows(data []byte) ([]json.RawMessage, []parsedRow, *fileError) {
 		}
 	}
 	return raws, rows, nil
-}
-
-// parseRow checks a row's shape (not ground_truth's type) and fills p.
-func parseRow(i int, raw json.RawMessage, p *parsedRow) *fileError {
-	t := bytes.TrimLeft(raw, " \t\r\n")
-	if len(t) == 0 || t[0] != '{' {
-		return rejectf("Invalid row at index %d: a row must be a JSON object, got %s", i, jsonKind(t))
-	}
-	var doc rowDoc
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return rejectf("Invalid row at index %d: field %q must be %s, got %s", i, te.Field, describeType(te.Type), te.Value)
-		}
-		return rejectf("Invalid row at index %d: %v", i, err)
-	}
-	if doc.ConvPrefix == nil {
-		return rejectf("Invalid row at index %d: field \"conv_prefix\" is required (a list of {role, content} messages)", i)
-	}
-	p.convPrefix = make([]message, len(*doc.ConvPrefix))
-	for j, m := range *doc.ConvPrefix {
-		if m.Role == nil || m.Content == nil {
-			return rejectf("Invalid row at index %d: field \"conv_prefix[%d]\" must have string \"role\" and \"content\"", i, j)
-		}
-		p.convPrefix[j] = message{Role: *m.Role, Content: *m.Content}
-	}
-	if doc.Response == nil {
-		return rejectf("Invalid row at index %d: field \"response\" is required (an object {role, content})", i)
-	}
-	if doc.Response.Role == nil || doc.Response.Content == nil {
-		return rejectf("Invalid row at index %d: field \"response\" must have string \"role\" and \"content\"", i)
-	}
-	p.response = *doc.Response.Content
-	if c := doc.Context; len(c) > 0 && !isNull(c) && c[0] != '"' {
-		return rejectf("Invalid row at index %d: field \"context\" must be a string, got %s", i, jsonKind(c))
-	}
-	p.raw = raw
-	p.hasID = len(doc.ID) > 0
-	if gt := doc.GroundTruth; len(gt) > 0 && !isNull(gt) {
-		if n, ok := jsonInteger(gt); ok {
-			p.groundTruth = &n
-		} else {
-			p.badGroundTruth = gt
-		}
-	}
-	return nil
 }
 
 // checkGroundTruth rejects a ground_truth that is not an integer, with the
@@ -254,21 +185,6 @@ func jsonKind(b []byte) string {
 		return "null"
 	}
 	return "a number"
-}
-
-func describeType(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Slice:
-		return "a list"
-	case reflect.Struct:
-		return "an object"
-	case reflect.String:
-		return "a string"
-	}
-	return t.String()
 }
 
 // parseCSVRows reads CSV with the columns conv_prefix, response,
