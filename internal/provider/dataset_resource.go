@@ -211,8 +211,21 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		"space_id": plan.SpaceID.ValueString(), "dataset_name": plan.DatasetName.ValueString(),
 		"rows_total": n, "rows_to_send": toSend, "rows_kept": n - toSend, "rows_removed": len(removed),
 	})
+	// Ids already accounted for: recovery after an unknown outcome must not
+	// claim these rows for a batch.
+	knownIDs := make(map[string]bool, len(rec.released)+n)
+	for _, id := range rec.released {
+		knownIDs[id] = true
+	}
+	for i, id := range rec.ids {
+		if rec.have[i] && !id.IsNull() {
+			knownIDs[id.ValueString()] = true
+		}
+	}
 	opts := upload.Options{
 		BatchRows: int(plan.BatchSize.ValueInt64()),
+		Known:     func(id string) bool { return knownIDs[id] },
+		Log:       func(msg string, kv ...any) { tflog.Warn(ctx, msg, fields(kv)) },
 		Progress: func(sent, total int, elapsed time.Duration) {
 			tflog.Info(ctx, fmt.Sprintf("uploaded %d / %d rows", sent, total), map[string]any{"rows_sent": sent, "rows_total": total, "elapsed": elapsed.Round(time.Millisecond).String()})
 		},

@@ -2,6 +2,14 @@
 // batch by batch, which rows landed and under which ids. It knows nothing of
 // Terraform: the resource turns what it reports into state, so that a failure
 // halfway keeps every id that was returned.
+//
+// The API appends and cannot delete, so an upload is never resent blindly.
+// When a batch's outcome is unknown (the connection dropped after the body was
+// sent, a 500, 502 or 504, an interrupt in flight), the dataset is looked up
+// and the batch's rows are matched by content against the rows nobody has
+// accounted for: those found are recorded with their ids, and only the rest
+// is sent again. When the lookup is not possible the upload stops with an
+// error that says the outcome is unknown.
 package upload
 
 import (
@@ -16,9 +24,11 @@ import (
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
 )
 
-// API is the part of the client an upload needs.
+// API is the part of the client an upload needs: the upload itself, and the
+// lookup that tells whether a batch whose outcome is unknown landed.
 type API interface {
 	Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*client.UploadResult, error)
+	LookupDataset(ctx context.Context, spaceID, datasetName string) (*client.Dataset, error)
 }
 
 const (
@@ -28,6 +38,11 @@ const (
 	DefaultBatchRows = 1000
 	// DefaultBatchBytes caps one request body whatever the row size.
 	DefaultBatchBytes = 8 << 20
+	// maxRecoveries bounds how often one batch is checked and partly resent.
+	maxRecoveries = 3
+	// recoveryTimeout bounds the lookup made after an interrupt, when the
+	// operation's own context is already done.
+	recoveryTimeout = 30 * time.Second
 )
 
 // Options tune an upload.
@@ -36,6 +51,12 @@ type Options struct {
 	BatchBytes int // body bytes per request; <= 0 means DefaultBatchBytes
 	// Progress, when set, is called after every batch that landed.
 	Progress func(sent, total int, elapsed time.Duration)
+	// Known reports whether a row id on the platform is already accounted
+	// for (in state, or released). Recovery never claims such a row for a
+	// batch whose outcome is unknown. Nil means none is.
+	Known func(id string) bool
+	// Log, when set, receives a line for each recovery step.
+	Log func(msg string, kv ...any)
 }
 
 // Batch is what one accepted request stored.
@@ -70,13 +91,77 @@ type CountMismatchError struct {
 }
 
 func (e *CountMismatchError) Error() string {
-	return fmt.Sprintf("the API stored a batch of %d rows but returned %d ids, so the ids cannot be paired with the rows; the rows are recorded as uploaded with unknown ids", e.Sent, e.Returned)
+	return fmt.Sprintf("the API stored a batch of %d rows but returned %d ids, so the ids cannot be paired with the rows; the rows are recorded as uploaded with unknown ids, which the next refresh fills in from the platform", e.Sent, e.Returned)
+}
+
+// UnverifiedError means a batch's outcome is unknown and the lookup that
+// would tell could not be made: the rows may or may not be on the platform.
+type UnverifiedError struct {
+	Rows      int   // rows in the batch
+	Upload    error // why the outcome is unknown
+	LookupErr error // why it could not be checked
+}
+
+func (e *UnverifiedError) Error() string {
+	return fmt.Sprintf("the outcome of uploading a batch of %d rows is unknown (%v), and checking the dataset failed (%v). "+
+		"The rows may or may not be on the platform, so they were not sent again. Check the dataset in the Collinear UI: "+
+		"if the rows are there, run `terraform apply -refresh-only` and then `terraform apply` (the rows are found by content and not sent again); "+
+		"if they are not, run `terraform apply` again.", e.Rows, e.Upload, e.LookupErr)
+}
+
+func (e *UnverifiedError) Unwrap() error { return e.Upload }
+
+// batch is the rows of one request: their source indexes, match keys and
+// canonical JSON, from which the body of any subset can be rebuilt.
+type batch struct {
+	indexes []int
+	keys    []dataset.Digest
+	rows    [][]byte
+}
+
+func (b *batch) body(buf *bytes.Buffer) []byte {
+	buf.Reset()
+	buf.WriteByte('[')
+	for i, r := range b.rows {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(r)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes()
+}
+
+// subset keeps the rows at positions where keep is true.
+func (b *batch) subset(keep []bool) *batch {
+	out := &batch{}
+	for i, k := range keep {
+		if k {
+			out.indexes = append(out.indexes, b.indexes[i])
+			out.keys = append(out.keys, b.keys[i])
+			out.rows = append(out.rows, b.rows[i])
+		}
+	}
+	return out
+}
+
+// sender carries the state of one Send.
+type sender struct {
+	api           API
+	spaceID, name string
+	opts          Options
+	landed        func(Batch)
+	ours          map[string]bool // ids recorded during this Send
+	buf           bytes.Buffer
+	sent, total   int
+	start         time.Time
 }
 
 // Send uploads rows in batches. Each row's digest is checked before it is
-// encoded. landed is called after every batch the API accepted, before the
-// next is sent, so the caller can record it even if a later batch fails.
-// Send returns the first error; rows of batches not yet sent are not sent.
+// encoded. landed is called after every batch that is known to be on the
+// platform, before the next is sent, so the caller can record it even if a
+// later batch fails. Send returns the first error; rows of batches not yet
+// sent are not sent.
 func Send(ctx context.Context, api API, spaceID, datasetName string, total int, rows iter.Seq[Row], opts Options, landed func(Batch)) error {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = DefaultBatchRows
@@ -84,25 +169,29 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = DefaultBatchBytes
 	}
+	s := &sender{api: api, spaceID: spaceID, name: datasetName, opts: opts, landed: landed, ours: map[string]bool{}, total: total, start: time.Now()}
 	next, stop := iter.Pull(rows)
 	defer stop()
 
-	start := time.Now()
-	sent := 0
-	var body bytes.Buffer
-	var canonical []byte
-	var carry []byte // a row that did not fit in the previous batch
-	carryIndex := -1
+	type pending struct {
+		row       Row
+		canonical []byte
+	}
+	var carry *pending // a row that did not fit in the previous batch
 	for {
-		body.Reset()
-		body.WriteByte('[')
-		indexes := make([]int, 0, min(opts.BatchRows, total-sent))
-		if carryIndex >= 0 {
-			body.Write(carry)
-			indexes = append(indexes, carryIndex)
-			carryIndex = -1
+		b := &batch{}
+		size := 2
+		add := func(r Row, canonical []byte) {
+			b.indexes = append(b.indexes, r.Index)
+			b.keys = append(b.keys, r.Row.MatchKey())
+			b.rows = append(b.rows, canonical)
+			size += len(canonical) + 1
 		}
-		for len(indexes) < opts.BatchRows {
+		if carry != nil {
+			add(carry.row, carry.canonical)
+			carry = nil
+		}
+		for len(b.indexes) < opts.BatchRows {
 			r, ok := next()
 			if !ok {
 				break
@@ -110,45 +199,151 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 			if r.Row.Digest() != r.Digest {
 				return fmt.Errorf("%w: row %d differs from the row checked at the start of this apply; nothing more was sent", ErrSourceChanged, r.Index+1)
 			}
-			canonical = r.Row.AppendCanonical(canonical[:0])
-			if len(indexes) > 0 && body.Len()+1+len(canonical)+1 > opts.BatchBytes {
-				carry = append(carry[:0], canonical...)
-				carryIndex = r.Index
+			canonical := r.Row.AppendCanonical(nil)
+			if len(b.indexes) > 0 && size+len(canonical)+1 > opts.BatchBytes {
+				// The row is copied: the source reuses it for the next one.
+				row := *r.Row
+				r.Row = &row
+				carry = &pending{row: r, canonical: canonical}
 				break
 			}
-			if len(indexes) > 0 {
-				body.WriteByte(',')
-			}
-			body.Write(canonical)
-			indexes = append(indexes, r.Index)
+			add(r, canonical)
 		}
-		if len(indexes) == 0 {
+		if len(b.indexes) == 0 {
 			return nil
 		}
-		body.WriteByte(']')
+		if err := s.deliver(ctx, b); err != nil {
+			return err
+		}
+	}
+}
+
+// deliver sends one batch until it is known to be on the platform.
+func (s *sender) deliver(ctx context.Context, b *batch) error {
+	for round := 0; ; round++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := api.Upload(ctx, spaceID, datasetName, body.Bytes())
-		if err != nil {
+		res, err := s.api.Upload(ctx, s.spaceID, s.name, b.body(&s.buf))
+		if err == nil {
+			return s.accepted(b, res)
+		}
+		var unknown *client.OutcomeUnknownError
+		if !errors.As(err, &unknown) {
 			return err
 		}
-		b := Batch{Indexes: indexes, DatasetID: res.DatasetID}
-		var mismatch error
-		switch {
-		case res.IDs == nil:
-		case len(res.IDs) == len(indexes):
-			b.IDs = res.IDs
-		default:
-			mismatch = &CountMismatchError{Sent: len(indexes), Returned: len(res.IDs)}
+		if round >= maxRecoveries {
+			return err
 		}
-		landed(b)
-		if mismatch != nil {
-			return mismatch
+		rest, rerr := s.recover(ctx, b, err)
+		if rerr != nil {
+			return rerr
 		}
-		sent += len(indexes)
-		if opts.Progress != nil {
-			opts.Progress(sent, total, time.Since(start))
+		if len(rest.indexes) == 0 {
+			return nil
 		}
+		if ctx.Err() != nil {
+			// Interrupted: what landed is recorded; the rest waits for the
+			// next apply.
+			return err
+		}
+		s.log("resending the rows of a batch that did not land", "rows", len(rest.indexes), "round", round+1)
+		b = rest
 	}
+}
+
+// accepted records a batch the API answered for.
+func (s *sender) accepted(b *batch, res *client.UploadResult) error {
+	out := Batch{Indexes: b.indexes, DatasetID: res.DatasetID}
+	var mismatch error
+	switch {
+	case res.IDs == nil:
+	case len(res.IDs) == len(b.indexes):
+		out.IDs = res.IDs
+		for _, id := range res.IDs {
+			s.ours[id] = true
+		}
+	default:
+		mismatch = &CountMismatchError{Sent: len(b.indexes), Returned: len(res.IDs)}
+	}
+	s.record(out)
+	return mismatch
+}
+
+func (s *sender) record(b Batch) {
+	s.landed(b)
+	s.sent += len(b.Indexes)
+	if s.opts.Progress != nil {
+		s.opts.Progress(s.sent, s.total, time.Since(s.start))
+	}
+}
+
+func (s *sender) log(msg string, kv ...any) {
+	if s.opts.Log != nil {
+		s.opts.Log(msg, kv...)
+	}
+}
+
+// recover looks the dataset up after an upload whose outcome is unknown,
+// records the batch's rows that are found there, and returns the rows that
+// are not. Rows are matched by content among the platform's rows that no one
+// has accounted for, newest first, since a landed batch is appended last.
+func (s *sender) recover(ctx context.Context, b *batch, uploadErr error) (*batch, error) {
+	lookupCtx := ctx
+	if ctx.Err() != nil {
+		// Interrupted while the batch was in flight: a short look is still
+		// worth it, so that what landed is recorded.
+		var cancel context.CancelFunc
+		lookupCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
+		defer cancel()
+	}
+	s.log("upload outcome unknown; checking the dataset for the batch's rows", "rows", len(b.indexes), "error", uploadErr.Error())
+	remote, err := s.api.LookupDataset(lookupCtx, s.spaceID, s.name)
+	if errors.Is(err, client.ErrDatasetNotFound) {
+		// The dataset does not exist, so the batch did not create it.
+		return b, nil
+	}
+	if err != nil {
+		return nil, &UnverifiedError{Rows: len(b.indexes), Upload: uploadErr, LookupErr: err}
+	}
+	candidates := make(map[dataset.Digest][]int)
+	for i := range remote.Annotations {
+		a := &remote.Annotations[i]
+		if s.ours[a.ID] || (s.opts.Known != nil && (s.opts.Known(a.ID) || (a.DBID != "" && s.opts.Known(a.DBID)))) {
+			continue
+		}
+		conv := make([]dataset.Message, len(a.ConvPrefix))
+		for j, m := range a.ConvPrefix {
+			conv[j] = dataset.Message{Role: m.Role, Content: m.Content}
+		}
+		k := dataset.MatchKeyOf(conv, a.Response, a.GroundTruth)
+		candidates[k] = append(candidates[k], i)
+	}
+	found := make([]string, len(b.indexes))
+	missing := make([]bool, len(b.indexes))
+	nFound := 0
+	for i := len(b.indexes) - 1; i >= 0; i-- {
+		q := candidates[b.keys[i]]
+		if len(q) == 0 {
+			missing[i] = true
+			continue
+		}
+		id := remote.Annotations[q[len(q)-1]].ID
+		candidates[b.keys[i]] = q[:len(q)-1]
+		found[i] = id
+		s.ours[id] = true
+		nFound++
+	}
+	s.log("checked the dataset after an unknown outcome", "rows_found", nFound, "rows_missing", len(b.indexes)-nFound)
+	if nFound > 0 {
+		landed := Batch{DatasetID: remote.DatasetID}
+		for i := range b.indexes {
+			if !missing[i] {
+				landed.Indexes = append(landed.Indexes, b.indexes[i])
+				landed.IDs = append(landed.IDs, found[i])
+			}
+		}
+		s.record(landed)
+	}
+	return b.subset(missing), nil
 }
