@@ -149,27 +149,33 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		}
 		ex.w.Header().Set("Retry-After", retry)
 		ex.answer(f, http.StatusTooManyRequests, "application/json", `{"detail":"Too Many Requests"}`)
+		return true
 	case Fault500:
 		ex.drain()
 		// Starlette's ServerErrorMiddleware answers an unhandled exception
 		// with plain text.
 		ex.answer(f, http.StatusInternalServerError, "text/plain; charset=utf-8", "Internal Server Error")
+		return true
 	case Fault502:
 		ex.drain()
 		ex.answer(f, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
+		return true
 	case Fault503:
 		ex.drain()
 		if f.RetryAfter != "" {
 			ex.w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		ex.answer(f, http.StatusServiceUnavailable, "application/json", `{"detail":"Service temporarily unavailable"}`)
+		return true
 	case FaultRouteNotFound:
 		ex.drain()
 		ex.answer(f, http.StatusNotFound, "application/json", `{"detail":"Not Found"}`)
+		return true
 	case FaultMethodNotAllowed:
 		ex.drain()
 		ex.w.Header().Set("Allow", http.MethodGet)
 		ex.answer(f, http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`)
+		return true
 	case FaultDelay:
 		// Buffer the body first, as a proxy does: once it is read, the
 		// server watches the connection and a client that gives up cancels
