@@ -21,7 +21,7 @@ GORELEASER_VERSION=v2.16.0
 goreleaser="$repo/bin/goreleaser"
 dummy_remote="https://github.com/collinear-ai/terraform-provider-collinear.git"
 
-if [[ ! -x "$goreleaser" ]]; then
+if ! "$goreleaser" --version 2>/dev/null | grep -E "GitVersion:[[:space:]]+$GORELEASER_VERSION\$" >/dev/null; then
   echo "==> Installing goreleaser $GORELEASER_VERSION into $repo/bin"
   GOBIN="$repo/bin" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
 fi
