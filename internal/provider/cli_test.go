@@ -96,10 +96,16 @@ provider_installation {
 	return &cliEnv{accEnv: e, work: t.TempDir(), env: env}
 }
 
-// configure writes main.tf in the working directory.
+// configure writes main.tf in the working directory, with a provider block
+// that takes the key and URL from the environment.
 func (c *cliEnv) configure(hcl string) {
 	c.t.Helper()
-	main := "terraform {\n  required_providers {\n    collinear = { source = \"collinear-ai/collinear\" }\n  }\n}\n\nprovider \"collinear\" {}\n\n" + hcl
+	c.configureWithProvider(`provider "collinear" {}`, hcl)
+}
+
+func (c *cliEnv) configureWithProvider(provider, hcl string) {
+	c.t.Helper()
+	main := "terraform {\n  required_providers {\n    collinear = { source = \"collinear-ai/collinear\" }\n  }\n}\n\n" + provider + "\n\n" + hcl
 	if err := os.WriteFile(filepath.Join(c.work, "main.tf"), []byte(main), 0o600); err != nil {
 		c.t.Fatal(err)
 	}

@@ -1,0 +1,239 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
+)
+
+// stateRowIDs reads row_ids of collinear_dataset.test from the state file.
+func (c *cliEnv) stateRowIDs(address string) []string {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type, Name string
+			Instances  []struct {
+				IndexKey   any `json:"index_key"`
+				Attributes struct {
+					RowIDs []string `json:"row_ids"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, r := range st.Resources {
+		if r.Type+"."+r.Name == address && len(r.Instances) > 0 {
+			return r.Instances[0].Attributes.RowIDs
+		}
+	}
+	return nil
+}
+
+// storedIDs are the ids the emulator holds for a dataset, in order.
+func (e *accEnv) storedIDs(name string) []string {
+	var ids []string
+	for _, r := range e.emu.Rows(testSpaceID, name) {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// TestAccCLI_createResumesAfterFailedBatch: the third of five batches of a
+// create fails. The two that landed are saved with their ids; the error says
+// to untaint; after `terraform untaint` the next apply sends only the rest.
+func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 10)
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.configureWithProvider(`provider "collinear" { max_retries = 2 }`, datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	failThirdBatch(c.accEnv)
+
+	ctx := context.Background()
+	res := c.terraform(ctx, nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	if res.exitCode == 0 {
+		t.Fatal("apply succeeded; want the third batch to fail")
+	}
+	for _, want := range []string{"4 rows are on the platform", "terraform untaint"} {
+		if !strings.Contains(strings.Join(strings.Fields(res.stderr), " "), want) {
+			t.Fatalf("error does not say %q:\n%s", want, res.stderr)
+		}
+	}
+	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); len(want) != 4 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("state row_ids = %v, want the 4 stored ids %v", got, want)
+	}
+
+	c.mustTerraform("untaint", "collinear_dataset.test")
+	before := len(c.uploads())
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	sent := 0
+	for _, u := range c.uploads()[before:] {
+		sent += len(u)
+	}
+	if sent != 6 {
+		t.Fatalf("the continued apply sent %d rows, want the 6 missing", sent)
+	}
+	if err := c.checkEachRowOnce("eval", rows); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("state row_ids = %v, want %v", got, want)
+	}
+	res = c.terraform(ctx, nil, "plan", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("plan after the continued apply exited %d, want 0 (empty)\n%s", res.exitCode, res.stdout)
+	}
+}
+
+// TestAccCLI_savedPlanRefusesEditedFile: a file edited between `terraform
+// plan -out` and `terraform apply PLAN` is refused and nothing is sent.
+func TestAccCLI_savedPlanRefusesEditedFile(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.mustTerraform("plan", "-out=tfplan", "-input=false")
+	c.writeWork("rows.jsonl", jsonl(sampleRows[0], sampleRows[1]))
+	res := c.terraform(context.Background(), nil, "apply", "-input=false", "tfplan")
+	if res.exitCode == 0 {
+		t.Fatal("apply of a saved plan succeeded although the file changed")
+	}
+	if !strings.Contains(res.stderr, "inconsistent final plan") && !strings.Contains(res.stderr, "Rows changed since the plan") {
+		t.Fatalf("unexpected error:\n%s", res.stderr)
+	}
+	if n := len(c.uploads()); n != 0 {
+		t.Fatalf("%d uploads; an edited file must be refused before anything is sent", n)
+	}
+}
+
+// TestAccCLI_interruptSavesWhatLanded: Ctrl-C during a long upload stops it
+// promptly; the batches that landed are in state, and the next apply sends
+// only the rest, each row once.
+func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 6)
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	// The second batch hangs long enough to interrupt it in flight.
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultDelay, Path: "/api/v1/dataset/upload", Skip: 1, Delay: time.Minute})
+
+	cmd := exec.Command("terraform", "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd.Dir, cmd.Env = c.work, c.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	// The delay fault is taken when the second batch arrives.
+	for len(c.emu.Rows(testSpaceID, "eval")) < 2 || c.emu.PendingFaults() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the upload never reached the second batch")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // the second batch is in flight
+	interrupted := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	t.Logf("terraform exited %s after the interrupt", time.Since(interrupted).Round(time.Millisecond))
+
+	landed := c.storedIDs("eval")
+	if got := c.stateRowIDs("collinear_dataset.test"); len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(landed) {
+		t.Fatalf("state row_ids = %v, want the ids of the rows that landed %v\n%s", got, landed, stderr.String())
+	}
+	c.emu.ClearFaults()
+	if res := c.terraform(context.Background(), nil, "untaint", "collinear_dataset.test"); res.exitCode != 0 {
+		t.Fatalf("untaint: %s", res.stderr)
+	}
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if err := c.checkEachRowOnce("eval", rows); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAccCLI_parallelDatasetsUnderRateLimit: twenty datasets applied with
+// -parallelism=10 while the API answers 429 beyond a request rate: all
+// succeed, each row is stored once.
+func TestAccCLI_parallelDatasetsUnderRateLimit(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configureWithProvider(`provider "collinear" { max_retries = 20 }`, fmt.Sprintf(`resource "collinear_dataset" "test" {
+  count        = 20
+  space_id     = %q
+  dataset_name = "eval-${count.index}"
+  file         = "rows.jsonl"
+}
+`, testSpaceID))
+	c.emu.SetRateLimit(5, time.Second)
+	c.mustTerraform("apply", "-auto-approve", "-input=false", "-parallelism=10")
+	limited := 0
+	for _, r := range c.emu.Requests() {
+		if r.Status == 429 {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("the rate limit never answered 429; the test proves nothing")
+	}
+	for i := range 20 {
+		if err := c.checkEachRowOnce(fmt.Sprintf("eval-%d", i), sampleRows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d requests answered 429", limited)
+}
+
+// TestAccCLI_apiKeyNeverLeaks: the key appears nowhere in TRACE logs, the
+// plan, the saved plan or the state, whether it comes from the environment or
+// from a sensitive variable.
+func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	var logs bytes.Buffer
+	for _, args := range [][]string{
+		{"plan", "-out=tfplan", "-input=false"},
+		{"apply", "-input=false", "tfplan"},
+		{"plan", "-input=false", "-refresh=true"},
+		{"show", "-json"},
+	} {
+		res := c.terraform(context.Background(), []string{"TF_LOG=TRACE"}, args...)
+		if res.exitCode != 0 {
+			t.Fatalf("terraform %v: %s", args, res.stderr)
+		}
+		logs.WriteString(res.stdout)
+		logs.WriteString(res.stderr)
+	}
+	// Errors carry server text back: make the API echo the key in one.
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault500, Path: "/api/v1/dataset/name", Body: "bad key " + testAPIKey})
+	res := c.terraform(context.Background(), []string{"TF_LOG=TRACE"}, "plan", "-input=false")
+	logs.WriteString(res.stdout + res.stderr)
+	if logs.Len() < 10000 || !strings.Contains(logs.String(), "Authorization") && !strings.Contains(logs.String(), "collinear") {
+		t.Fatalf("TRACE output is suspiciously short (%d bytes): the scan would prove nothing", logs.Len())
+	}
+	state, _ := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
+	plan, _ := os.ReadFile(filepath.Join(c.work, "tfplan"))
+	for what, b := range map[string][]byte{"logs": logs.Bytes(), "state": state, "saved plan": plan} {
+		if bytes.Contains(b, []byte(testAPIKey)) {
+			i := bytes.Index(b, []byte(testAPIKey))
+			t.Errorf("the API key appears in the %s: ...%s...", what, b[max(0, i-200):min(len(b), i+50)])
+		}
+	}
+}
