@@ -101,12 +101,16 @@ func scanCSV(r io.Reader, s *scanner) {
 				fmt.Sprintf("row %d has %d %s but the header has %d columns: quote fields that hold commas, quotes or line breaks", s.rows, len(rec), plural(len(rec), "field", "fields"), ncol))
 			continue
 		}
-		bad := false
+		bad, badUTF8 := false, false
 		cell := func(k int) string {
 			if col[k] < 0 {
 				return ""
 			}
-			return validUTF8(rec[col[k]])
+			v := validUTF8(rec[col[k]])
+			if len(v) != len(rec[col[k]]) { // only replacing bytes changes the length
+				badUTF8 = true
+			}
+			return v
 		}
 		prompt := cell(colConvPrefix)
 		if prompt == "" {
@@ -135,12 +139,17 @@ func scanCSV(r io.Reader, s *scanner) {
 			ctx = v
 			row.Context = &ctx
 		}
+		response := cell(colResponse)
+		if badUTF8 {
+			s.c.addWarning("utf8", s.rows, line, "", "Invalid UTF-8",
+				"the row has text that is not valid UTF-8; each invalid byte is read as U+FFFD (�), and that is what is uploaded")
+		}
 		if bad {
 			continue
 		}
 		turn[0] = Message{Role: "user", Content: prompt}
 		row.ConvPrefix = turn[:]
-		row.Response = Message{Role: "assistant", Content: cell(colResponse)}
+		row.Response = Message{Role: "assistant", Content: response}
 		if s.fn != nil { // fn may keep the row: give it its own slice and pointers
 			row.ConvPrefix = []Message{turn[0]}
 			if row.GroundTruth != nil {

@@ -326,6 +326,7 @@ func TestScanProblems(t *testing.T) {
 		{"csv ground_truth word", FormatCSV, "conv_prefix,response,ground_truth\nq,a,yes\n", []wantProblem{{E, 1, 2, "ground_truth", `got "yes"`}}},
 		{"csv ground_truth fraction", FormatCSV, "conv_prefix,response,ground_truth\nq,a,0.5\n", []wantProblem{{E, 1, 2, "ground_truth", `got "0.5"`}}},
 		{"csv ground_truth too big", FormatCSV, "conv_prefix,response,ground_truth\nq,a,99999999999999999999\n", []wantProblem{{E, 1, 2, "ground_truth", "out of range"}}},
+		{"csv invalid utf8", FormatCSV, "conv_prefix,response\nq,a\nq,\"a\xffb\"\n", []wantProblem{{W, 2, 3, "", "not valid UTF-8"}}},
 		{"csv record line", FormatCSV, "conv_prefix,response,ground_truth\n\"multi\nline\",a,1\nq,a,x\n", []wantProblem{{E, 2, 4, "ground_truth", `got "x"`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
