@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -55,6 +56,13 @@ func checkScan(t *testing.T, format Format, data []byte) {
 	}
 	if errs > MaxErrors+1 || len(sum.Problems) > MaxErrors+MaxWarnings+2 {
 		t.Fatalf("%d problems, %d errors: not bounded", len(sum.Problems), errs)
+	}
+	// Reads of 1 to 11 bytes put every token across a buffer refill
+	// somewhere; the result must not depend on how the input arrives.
+	chunked, err := Scan(&chunkReader{data: data}, format, "f", nil)
+	if err != nil || chunked.Rows != sum.Rows || chunked.SHA256 != sum.SHA256 || !reflect.DeepEqual(chunked.Problems, sum.Problems) {
+		t.Fatalf("reading in small chunks changes the result:\n whole: %d rows%s\n chunks: %d rows%s",
+			sum.Rows, describe(sum.Problems), chunked.Rows, describe(chunked.Problems))
 	}
 	checkAgainstEncodingJSON(t, format, data, sum, rows)
 	if sum.HasErrors() {
@@ -114,4 +122,20 @@ func checkAgainstEncodingJSON(t *testing.T, format Format, data []byte, sum *Sum
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("rows differ from encoding/json's:\n got %s\nwant %s", dump(rows), dump(want))
 	}
+}
+
+// chunkReader returns its data in reads of 1, 2, ... 11 bytes in turn.
+type chunkReader struct {
+	data []byte
+	n    int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	c.n = c.n%11 + 1
+	k := copy(p, c.data[:min(c.n, len(c.data))])
+	c.data = c.data[k:]
+	return k, nil
 }

@@ -279,7 +279,7 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 	case 't':
 		c = '\t'
 	case 'u':
-		r, ok := lx.hex4(lx.pos)
+		r, ok := lx.hex4()
 		if !ok {
 			return dst, 0, lx.errorf(`invalid \u escape in a string: it needs four hexadecimal digits`)
 		}
@@ -289,7 +289,7 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 			// anything else is a lone surrogate, as encoding/json decodes it.
 			r2 := rune(-1)
 			if lx.ensure(6) && lx.buf[lx.pos] == '\\' && lx.buf[lx.pos+1] == 'u' {
-				r2, _ = lx.hex4(lx.pos)
+				r2, _ = lx.hex4()
 			}
 			if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 				lx.pos += 6
@@ -315,11 +315,14 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 	return dst, rune(c), nil
 }
 
-// hex4 decodes the four hexadecimal digits of a \u escape starting at i.
-func (lx *lexer) hex4(i int) (rune, bool) {
-	if !lx.ensure(6) || i+6 > lx.end {
+// hex4 decodes the four hexadecimal digits of the \u escape at the current
+// position. It takes no offset: ensure may move the unread bytes to the start
+// of the buffer, and an offset computed before it would point elsewhere.
+func (lx *lexer) hex4() (rune, bool) {
+	if !lx.ensure(6) {
 		return 0, false
 	}
+	i := lx.pos
 	var r rune
 	for _, c := range lx.buf[i+2 : i+6] {
 		switch {

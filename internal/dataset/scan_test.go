@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -614,5 +615,39 @@ func TestCheckRows(t *testing.T) {
 	}
 	if sum.Rows != 4 || sum.SHA256 != [32]byte{} {
 		t.Errorf("Rows %d, SHA256 %x", sum.Rows, sum.SHA256)
+	}
+}
+
+// A row larger than the read buffer, with escapes and multi-byte characters
+// falling across every buffer boundary, reads the same in every format.
+func TestScanRowLargerThanBuffer(t *testing.T) {
+	long := strings.Repeat("ab\"c\\d\té😀\u2028", 40_000) // about 640 KB
+	want := []Row{{
+		ConvPrefix:  []Message{{Role: "user", Content: long}},
+		Response:    Message{Role: "assistant", Content: long[:len(long)/2]},
+		GroundTruth: ptr[int64](1),
+		Context:     ptr(long),
+	}}
+	canon := string(want[0].AppendCanonical(nil))
+	var csvSrc bytes.Buffer
+	w := csv.NewWriter(&csvSrc)
+	w.Write([]string{"conv_prefix", "response", "ground_truth", "context"})
+	w.Write([]string{long, long[:len(long)/2], "1", long})
+	w.Flush()
+	for _, tc := range []struct {
+		format Format
+		src    string
+	}{
+		{FormatJSON, "[" + canon + "]"},
+		{FormatJSONL, canon + "\n"},
+		{FormatCSV, csvSrc.String()},
+	} {
+		sum, rows := scanString(t, tc.format, tc.src)
+		if len(sum.Problems) != 0 || !reflect.DeepEqual(rows, want) {
+			t.Fatalf("%v: problems %s; rows equal: %v", tc.format, describe(sum.Problems), reflect.DeepEqual(rows, want))
+		}
+		if sum.SHA256 != CheckRows(want).SHA256 {
+			t.Fatalf("%v: SHA256 differs from CheckRows", tc.format)
+		}
 	}
 }
