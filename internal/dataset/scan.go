@@ -82,7 +82,9 @@ func Scan(r io.Reader, format Format, name string, fn RowFunc) (*Summary, error)
 	case FormatCSV:
 		scanCSV(r, s)
 	default:
-		return nil, fmt.Errorf("dataset: unknown format %d", int(format))
+		// A caller's mistake, but reported like every other problem: the
+		// error result is reserved for what fn returns.
+		return fileProblem(name, "Unsupported file format", fmt.Sprintf("cannot read %v: the supported formats are JSON, JSONL and CSV", format)), nil
 	}
 	return s.finish("the file has no rows: add at least one row"), s.fnErr
 }

@@ -651,3 +651,11 @@ func TestScanRowLargerThanBuffer(t *testing.T) {
 		}
 	}
 }
+
+// An unknown Format is a Problem like any other, never a nil Summary.
+func TestScanUnknownFormat(t *testing.T) {
+	sum, err := Scan(strings.NewReader(sampleJSONL), Format(42), "f", nil)
+	if err != nil || sum == nil || !sum.HasErrors() || sum.Problems[0].File != "f" || !strings.Contains(sum.Problems[0].Detail, "Format(42)") {
+		t.Fatalf("Scan with an unknown format: %v, %+v", err, sum)
+	}
+}
