@@ -79,10 +79,17 @@ func Decode(b []byte) (*Ledger, error) {
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("reading the row ledger from private state: %w", err)
 	}
+	if e.Version == 0 {
+		return nil, fmt.Errorf("the row ledger in private state is damaged: it has no version")
+	}
 	if e.Version < 1 || e.Version > currentVersion {
 		return nil, fmt.Errorf("the row ledger in private state has version %d, which this provider version does not know (it reads 1 to %d); upgrade the provider", e.Version, currentVersion)
 	}
 	size := len(dataset.Digest{})
+	// Compare by division: a damaged count must not overflow into a match.
+	if e.Count < 0 || e.Count > len(b) {
+		return nil, fmt.Errorf("the row ledger in private state is damaged: it claims %d rows", e.Count)
+	}
 	digests, err := base64.StdEncoding.DecodeString(e.Digests)
 	if err != nil || len(digests) != e.Count*size {
 		return nil, fmt.Errorf("the row ledger in private state is damaged: digests do not match its %d rows", e.Count)

@@ -186,7 +186,7 @@ func TestDecodeDamaged(t *testing.T) {
 		{"wrong type", `{"v":"1","n":0,"d":"","k":""}`, []string{"reading the row ledger from private state"}},
 		{"array", `[]`, []string{"row ledger"}},
 		{"future version", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":%q}`, d1, d1), []string{"version 2", "upgrade the provider"}},
-		{"version 0", `{"v":0,"n":0,"d":"","k":""}`, []string{"version 0"}},
+		{"version 0", `{"v":0,"n":0,"d":"","k":""}`, []string{"damaged", "no version"}},
 		{"count too high", fmt.Sprintf(`{"v":1,"n":2,"d":%q,"k":%q}`, d1, d1), []string{"damaged", "digests", "2 rows"}},
 		{"count too low", fmt.Sprintf(`{"v":1,"n":1,"d":%q,"k":%q}`, d2, d2), []string{"damaged", "digests", "1 rows"}},
 		{"keys short", fmt.Sprintf(`{"v":1,"n":2,"d":%q,"k":%q}`, d2, d1), []string{"damaged", "keys"}},

@@ -34,7 +34,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Unreadable row ledger", err.Error())
 		return
 	}
-	importing := led == nil && st.RowIDs.IsNull()
+	importing := led == nil && !st.hasRowIDs()
 	if r.data == nil || r.data.client == nil {
 		if importing {
 			r.client(&resp.Diagnostics)
@@ -61,7 +61,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if importing {
 		rec = adopt(remote)
 	} else {
-		ids, d := idsOf(ctx, st.RowIDs)
+		ids, d := st.rowIDs(ctx)
 		resp.Diagnostics.Append(d...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -75,7 +75,10 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	} else if st.DatasetID.IsUnknown() {
 		st.DatasetID = types.StringNull()
 	}
-	st.RowIDs = stringList(rec.ids)
+	if importing && st.CompactRowIDs.IsNull() {
+		st.CompactRowIDs = types.BoolValue(len(rec.ids) > listModeWarnRows)
+	}
+	st.setRowIDs(rec.ids)
 	if importing {
 		st.RowCount = types.Int64Value(int64(len(rec.ids)))
 		st.ContentSHA256 = types.StringNull()

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
 	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
 	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
 )
@@ -169,7 +170,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		if led == nil {
 			led = &ledger.Ledger{}
 		}
-		priorIDs, d := idsOf(ctx, prior.RowIDs)
+		priorIDs, d := prior.rowIDs(ctx)
 		diags.Append(d...)
 		if diags.HasError() {
 			return
@@ -217,15 +218,21 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 	for _, id := range rec.released {
 		knownIDs[id] = true
 	}
+	unidentified := make(map[dataset.Digest]int)
 	for i, id := range rec.ids {
-		if rec.have[i] && !id.IsNull() {
+		switch {
+		case !rec.have[i]:
+		case id.IsNull():
+			unidentified[rec.entries[i].Key]++
+		default:
 			knownIDs[id.ValueString()] = true
 		}
 	}
 	opts := upload.Options{
-		BatchRows: int(plan.BatchSize.ValueInt64()),
-		Known:     func(id string) bool { return knownIDs[id] },
-		Log:       func(msg string, kv ...any) { tflog.Warn(ctx, msg, fields(kv)) },
+		BatchRows:    int(plan.BatchSize.ValueInt64()),
+		Known:        func(id string) bool { return knownIDs[id] },
+		Unidentified: unidentified,
+		Log:          func(msg string, kv ...any) { tflog.Warn(ctx, msg, fields(kv)) },
 		Progress: func(sent, total int, elapsed time.Duration) {
 			tflog.Info(ctx, fmt.Sprintf("uploaded %d / %d rows", sent, total), map[string]any{"rows_sent": sent, "rows_total": total, "elapsed": elapsed.Round(time.Millisecond).String()})
 		},
@@ -267,7 +274,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		out.DatasetID = types.StringValue(rec.datasetID)
 	}
 	ids, entries := rec.landed()
-	out.RowIDs = stringList(ids)
+	out.setRowIDs(ids)
 	if complete {
 		out.RowCount = types.Int64Value(int64(n))
 		out.ContentSHA256 = types.StringValue(chk.contentSHA256())

@@ -6,6 +6,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
 // expectNewRowIDs checks the plan of collinear_dataset.test: row_ids is a
@@ -66,3 +67,6 @@ func findChange(plan *tfjson.Plan, address string) *tfjson.ResourceChange {
 	}
 	return nil
 }
+
+// tfpath is a top-level attribute path for plan and state checks.
+func tfpath(name string) tfjsonpath.Path { return tfjsonpath.New(name) }

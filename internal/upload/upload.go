@@ -55,6 +55,10 @@ type Options struct {
 	// for (in state, or released). Recovery never claims such a row for a
 	// batch whose outcome is unknown. Nil means none is.
 	Known func(id string) bool
+	// Unidentified counts, by match key, the rows already on the platform
+	// whose ids are not known (the API answered without them). Recovery
+	// leaves that many of the oldest unaccounted copies of each key alone.
+	Unidentified map[dataset.Digest]int
 	// Log, when set, receives a line for each recovery step.
 	Log func(msg string, kv ...any)
 }
@@ -105,8 +109,8 @@ type UnverifiedError struct {
 func (e *UnverifiedError) Error() string {
 	return fmt.Sprintf("the outcome of uploading a batch of %d rows is unknown (%v), and checking the dataset failed (%v). "+
 		"The rows may or may not be on the platform, so they were not sent again. Check the dataset in the Collinear UI: "+
-		"if the rows are there, run `terraform apply -refresh-only` and then `terraform apply` (the rows are found by content and not sent again); "+
-		"if they are not, run `terraform apply` again.", e.Rows, e.Upload, e.LookupErr)
+		"if they are not there, run `terraform apply` again; "+
+		"if they are, run `terraform state rm <address>` and `terraform import <address> <space_id>/<dataset_name>`: the import adopts the rows on the platform by content, so the next apply does not send them again.", e.Rows, e.Upload, e.LookupErr)
 }
 
 func (e *UnverifiedError) Unwrap() error { return e.Upload }
@@ -151,7 +155,8 @@ type sender struct {
 	spaceID, name string
 	opts          Options
 	landed        func(Batch)
-	ours          map[string]bool // ids recorded during this Send
+	ours          map[string]bool        // ids recorded during this Send
+	anonymous     map[dataset.Digest]int // rows landed during this Send without ids, by match key
 	buf           bytes.Buffer
 	sent, total   int
 	start         time.Time
@@ -169,7 +174,10 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = DefaultBatchBytes
 	}
-	s := &sender{api: api, spaceID: spaceID, name: datasetName, opts: opts, landed: landed, ours: map[string]bool{}, total: total, start: time.Now()}
+	s := &sender{api: api, spaceID: spaceID, name: datasetName, opts: opts, landed: landed, ours: map[string]bool{}, anonymous: make(map[dataset.Digest]int, len(opts.Unidentified)), total: total, start: time.Now()}
+	for k, n := range opts.Unidentified {
+		s.anonymous[k] = n
+	}
 	next, stop := iter.Pull(rows)
 	defer stop()
 
@@ -180,7 +188,7 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 	var carry *pending // a row that did not fit in the previous batch
 	for {
 		b := &batch{}
-		size := 2
+		size := 1 // the brackets, less the comma counted for the first row
 		add := func(r Row, canonical []byte) {
 			b.indexes = append(b.indexes, r.Index)
 			b.keys = append(b.keys, r.Row.MatchKey())
@@ -232,9 +240,6 @@ func (s *sender) deliver(ctx context.Context, b *batch) error {
 		if !errors.As(err, &unknown) {
 			return err
 		}
-		if round >= maxRecoveries {
-			return err
-		}
 		rest, rerr := s.recover(ctx, b, err)
 		if rerr != nil {
 			return rerr
@@ -242,7 +247,7 @@ func (s *sender) deliver(ctx context.Context, b *batch) error {
 		if len(rest.indexes) == 0 {
 			return nil
 		}
-		if ctx.Err() != nil {
+		if round >= maxRecoveries || ctx.Err() != nil {
 			// Interrupted: what landed is recorded; the rest waits for the
 			// next apply.
 			return err
@@ -258,6 +263,9 @@ func (s *sender) accepted(b *batch, res *client.UploadResult) error {
 	var mismatch error
 	switch {
 	case res.IDs == nil:
+		for _, k := range b.keys {
+			s.anonymous[k]++
+		}
 	case len(res.IDs) == len(b.indexes):
 		out.IDs = res.IDs
 		for _, id := range res.IDs {
@@ -265,6 +273,9 @@ func (s *sender) accepted(b *batch, res *client.UploadResult) error {
 		}
 	default:
 		mismatch = &CountMismatchError{Sent: len(b.indexes), Returned: len(res.IDs)}
+		for _, k := range b.keys {
+			s.anonymous[k]++
+		}
 	}
 	s.record(out)
 	return mismatch
@@ -318,6 +329,11 @@ func (s *sender) recover(ctx context.Context, b *batch, uploadErr error) (*batch
 		}
 		k := dataset.MatchKeyOf(conv, a.Response, a.GroundTruth)
 		candidates[k] = append(candidates[k], i)
+	}
+	for k, n := range s.anonymous {
+		// The oldest unaccounted copies are those landed without ids.
+		q := candidates[k]
+		candidates[k] = q[min(n, len(q)):]
 	}
 	found := make([]string, len(b.indexes))
 	missing := make([]bool, len(b.indexes))
