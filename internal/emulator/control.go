@@ -17,6 +17,7 @@ type faultJSON struct {
 	Delay      string `json:"delay"` // a Go duration, e.g. "1500ms"
 	Skip       int    `json:"skip"`
 	Body       string `json:"body"`
+	Status     int    `json:"status"`
 }
 
 func (f faultJSON) toFault() (Fault, error) {
@@ -24,7 +25,7 @@ func (f faultJSON) toFault() (Fault, error) {
 	if err != nil {
 		return Fault{}, err
 	}
-	out := Fault{Kind: kind, Path: f.Path, RetryAfter: f.RetryAfter, Skip: f.Skip, Body: f.Body}
+	out := Fault{Kind: kind, Path: f.Path, RetryAfter: f.RetryAfter, Skip: f.Skip, Body: f.Body, Status: f.Status}
 	if f.Delay != "" {
 		if out.Delay, err = time.ParseDuration(f.Delay); err != nil {
 			return Fault{}, fmt.Errorf("fault delay %q: %w", f.Delay, err)

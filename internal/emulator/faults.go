@@ -31,6 +31,10 @@ const (
 	// Fault504AfterCommit stores the rows, then answers a proxy's 504
 	// Gateway Time-out page: the upload happened although it looks failed.
 	Fault504AfterCommit
+	// FaultStatus answers Fault.Status with Fault.Body (JSON) before
+	// storing anything: the platform's answers that no valid request
+	// provokes from the emulator, such as a 400 or 422 of its own.
+	FaultStatus
 )
 
 var faultKindNames = map[FaultKind]string{
@@ -45,6 +49,7 @@ var faultKindNames = map[FaultKind]string{
 	FaultTruncatedStream:  "truncated_stream",
 	FaultWrongCount:       "wrong_count",
 	Fault504AfterCommit:   "504_after_commit",
+	FaultStatus:           "status",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -64,7 +69,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 		}
 	}
 	names := make([]string, 0, len(faultKindNames))
-	for k := Fault429; k <= Fault504AfterCommit; k++ {
+	for k := Fault429; k <= FaultStatus; k++ {
 		names = append(names, k.String())
 	}
 	return 0, fmt.Errorf("unknown fault kind %q: want one of %s", s, strings.Join(names, ", "))
@@ -83,8 +88,10 @@ type Fault struct {
 	// the queue.
 	Skip int
 	// Body replaces the answer's body for the kinds that answer at once
-	// (429, 500, 502, 503, 504 after commit, 404, 405).
+	// (429, 500, 502, 503, 504 after commit, 404, 405, status).
 	Body string
+	// Status is the answer's status for FaultStatus.
+	Status int
 }
 
 type pendingFault struct {
@@ -175,6 +182,10 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.drain()
 		ex.w.Header().Set("Allow", http.MethodGet)
 		ex.answer(f, http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`)
+		return true
+	case FaultStatus:
+		ex.drain()
+		ex.answer(f, f.Status, "application/json", `{"detail":"error"}`)
 		return true
 	case FaultDelay:
 		// Buffer the body first, as a proxy does: once it is read, the

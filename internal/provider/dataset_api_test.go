@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -117,6 +118,91 @@ func TestAccDataset_numericIDs(t *testing.T) {
 					return nil
 				},
 			),
+		}},
+	})
+}
+
+// TestAccDataset_apiErrorsReachTheUser: the server's own words come through:
+// a 400's detail, each 422 loc and msg, a 413's advice, a 5xx excerpt; and a
+// rejected upload stores nothing.
+func TestAccDataset_apiErrorsReachTheUser(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault emulator.Fault
+		want  string
+	}{
+		{"400", emulator.Fault{Kind: emulator.FaultStatus, Status: 400, Body: `{"detail":"invalid input for query argument $4: 'x' (an integer is required)"}`},
+			`invalid input for query argument \$4`},
+		{"422", emulator.Fault{Kind: emulator.FaultStatus, Status: 422, Body: `{"detail":[{"loc":["body","space_id"],"msg":"Input should be a valid UUID","type":"uuid_parsing"},{"loc":["body","dataset_name"],"msg":"Field required","type":"missing"}]}`},
+			`body\.space_id.*Input should be a valid UUID(.|\n)*body\.dataset_name.*Field required`},
+		{"413", emulator.Fault{Kind: emulator.FaultStatus, Status: 413, Body: `{"detail":"Request entity too large"}`}, `(?i)batch`},
+		{"502", emulator.Fault{Kind: emulator.Fault502}, `(?i)outcome(.|\n)*502`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newAccEnv(t)
+			c.fault.Path = "/api/v1/dataset/upload"
+			// Every attempt meets it: a 502 is an unknown outcome, checked
+			// with a lookup and resent up to three times.
+			for range 6 {
+				e.emu.InjectFaults(c.fault)
+			}
+			file := e.write("rows.jsonl", jsonl(sampleRows...))
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      e.fileResource("eval", file),
+					ExpectError: regexp.MustCompile(c.want),
+				}},
+			})
+			if n := len(e.emu.Rows(testSpaceID, "eval")); n != 0 {
+				t.Fatalf("%d rows stored", n)
+			}
+		})
+	}
+}
+
+// TestAccProvider_insecureHTTPRefused: plain http to a host that is not
+// loopback is refused before any request, unless insecure_http is set.
+func TestAccProvider_insecureHTTPRefused(t *testing.T) {
+	e := newAccEnv(t)
+	file := e.write("rows.jsonl", jsonl(sampleRows...))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			// 192.0.2.1 is TEST-NET-1: nothing is there, and nothing is sent.
+			Config: fmt.Sprintf(`
+provider "collinear" {
+  base_url = "http://192.0.2.1:8080"
+  api_key  = %q
+}
+
+resource "collinear_dataset" "test" {
+  space_id     = %q
+  dataset_name = "eval"
+  file         = %q
+}`, testAPIKey, testSpaceID, file),
+			ExpectError: regexp.MustCompile(`insecure_http`),
+		}},
+	})
+}
+
+// TestAccProvider_userAgent: requests name the provider, its version and the
+// Terraform version.
+func TestAccProvider_userAgent(t *testing.T) {
+	e := newAccEnv(t)
+	file := e.write("rows.jsonl", jsonl(sampleRows...))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.fileResource("eval", file),
+			Check: func(*terraform.State) error {
+				ua := e.emu.Requests()[0].Header.Get("User-Agent")
+				if !regexp.MustCompile(`^terraform-provider-collinear/test .*Terraform/1\.\d+\.\d+`).MatchString(ua) {
+					return fmt.Errorf("User-Agent = %q", ua)
+				}
+				return nil
+			},
 		}},
 	})
 }
