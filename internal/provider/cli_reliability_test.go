@@ -237,3 +237,72 @@ func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestAccCLI_retriesAndProgressAreLogged: each retry is a WARN line with the
+// attempt, the status and the wait; each batch an INFO line with rows sent
+// and elapsed time.
+func TestAccCLI_retriesAndProgressAreLogged(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(numberedRows(1, 4)...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "1"})
+	res := c.terraform(context.Background(), []string{"TF_LOG=INFO"}, "apply", "-auto-approve", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("apply: %s", res.stderr)
+	}
+	logs := res.stderr
+	var retry string
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "[WARN]") && strings.Contains(line, "will be retried") {
+			retry = line
+		}
+	}
+	for _, want := range []string{"attempt=", "status=429", "wait=", "max_retries="} {
+		if !strings.Contains(retry, want) {
+			t.Fatalf("retry log line %q lacks %q\n%s", retry, want, logs)
+		}
+	}
+	for _, want := range []string{"uploaded 2 / 4 rows", "uploaded 4 / 4 rows", "elapsed="} {
+		if !strings.Contains(logs, want) {
+			t.Fatalf("INFO log lacks %q", want)
+		}
+	}
+}
+
+// TestAccCLI_lookupUnavailableWarns: a refresh whose lookup route is missing
+// warns and keeps state; the plan stays empty.
+func TestAccCLI_lookupUnavailableWarns(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultRouteNotFound, Path: "/api/v1/dataset/name"})
+	res := c.terraform(context.Background(), nil, "plan", "-json", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("plan exited %d, want 0 (empty)\n%s", res.exitCode, res.stdout)
+	}
+	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Unable to compare state with the platform")
+	if d == nil || !strings.Contains(d.Detail, "does not offer the dataset lookup") {
+		t.Fatalf("no lookup warning in:\n%s", res.stdout)
+	}
+}
+
+// TestAccCLI_createTimeoutKeepsWhatLanded: a create that runs past its
+// timeouts block stops, and the batches that landed are in state.
+func TestAccCLI_createTimeoutKeepsWhatLanded(t *testing.T) {
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 6)
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2\n  timeouts {\n    create = \"3s\"\n  }"))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultDelay, Path: "/api/v1/dataset/upload", Skip: 1, Delay: time.Minute})
+	res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	if res.exitCode == 0 {
+		t.Fatal("apply succeeded past its timeout")
+	}
+	if !strings.Contains(res.stderr, "2 rows are on the platform") {
+		t.Fatalf("error does not say what landed:\n%s", res.stderr)
+	}
+	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("state row_ids = %v, want the 2 stored ids %v", got, want)
+	}
+}
