@@ -131,7 +131,7 @@ func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
 	// The second batch hangs long enough to interrupt it in flight.
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultDelay, Path: "/api/v1/dataset/upload", Skip: 1, Delay: time.Minute})
 
-	cmd := exec.Command("terraform", "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd := exec.Command(terraformBinary(), "apply", "-auto-approve", "-input=false", "-no-color")
 	cmd.Dir, cmd.Env = c.work, c.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

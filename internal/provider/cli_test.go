@@ -49,6 +49,25 @@ func providerBinaryDir(t *testing.T) string {
 	return builtDir
 }
 
+// terraformBinary is the CLI the tests drive: TF_ACC_TERRAFORM_PATH when set
+// (as terraform-plugin-testing reads it, e.g. an OpenTofu build), else
+// terraform on PATH.
+func terraformBinary() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	return "terraform"
+}
+
+// providerHost is the registry host the CLI resolves the provider's short
+// source address to: OpenTofu's differs from Terraform's.
+func providerHost() string {
+	if h := os.Getenv("TF_ACC_PROVIDER_HOST"); h != "" {
+		return h
+	}
+	return "registry.terraform.io"
+}
+
 // cliEnv is a working directory with a CLI configuration that installs the
 // built provider through dev_overrides.
 type cliEnv struct {
@@ -71,11 +90,11 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	rc := fmt.Sprintf(`disable_checkpoint = true
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/collinear-ai/collinear" = %q
+    "%s/collinear-ai/collinear" = %q
   }
   direct {}
 }
-`, bin)
+`, providerHost(), bin)
 	if err := os.WriteFile(cfg, []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +150,7 @@ type cliResult struct {
 // terraform runs the CLI in the working directory.
 func (c *cliEnv) terraform(ctx context.Context, extraEnv []string, args ...string) cliResult {
 	c.t.Helper()
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, terraformBinary(), args...)
 	cmd.Dir = c.work
 	cmd.Env = append(append([]string{}, c.env...), extraEnv...)
 	var stdout, stderr bytes.Buffer
