@@ -31,11 +31,7 @@ var (
 func providerBinaryDir(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "collinear-provider-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
+		dir := filepath.Join(runTempDir, "bin")
 		builtDir = dir
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-collinear"), "-ldflags", "-X main.version=0.0.0-test", "../..")
 		out, err := cmd.CombinedOutput()
@@ -106,9 +102,8 @@ provider_installation {
 		"COLLINEAR_API_KEY=" + testAPIKey,
 	}
 	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "PATH", k == "HOME", k == "TMPDIR", k == "GOCOVERDIR":
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "PATH", "HOME", "TMPDIR", "GOCOVERDIR":
 			env = append(env, kv)
 		}
 	}

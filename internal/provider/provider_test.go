@@ -24,30 +24,31 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"collinear": providerserver.NewProtocol6WithError(New("test")()),
 }
 
+// runTempDir holds what the whole test run shares: the CLI configuration and
+// the provider binary the CLI tests build once.
+var runTempDir string
+
 // TestMain gives Terraform a CLI configuration of its own: the machine's
 // TF_CLI_CONFIG_FILE may point at a file that does not exist, and the tests
 // must never write to the home folder.
 func TestMain(m *testing.M) {
-	var tempDir string
+	dir, err := os.MkdirTemp("", "collinear-provider-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	runTempDir = dir
 	if _, err := os.Stat(os.Getenv("TF_CLI_CONFIG_FILE")); err != nil {
-		dir, err := os.MkdirTemp("", "collinear-tf-cli-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
 		cfg := filepath.Join(dir, "terraform.rc")
 		if err := os.WriteFile(cfg, []byte("disable_checkpoint = true\n"), 0o600); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		os.Setenv("TF_CLI_CONFIG_FILE", cfg)
-		tempDir = dir
 	}
 	os.Setenv("CHECKPOINT_DISABLE", "1")
 	code := m.Run()
-	if tempDir != "" {
-		os.RemoveAll(tempDir)
-	}
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
