@@ -99,14 +99,14 @@ func compactJSON(raw json.RawMessage) string {
 	return buf.String()
 }
 
-// excerpt returns at most max runes of s, printable: control characters
+// excerpt returns at most maxRunes runes of s, printable: control characters
 // become spaces (line breaks, tabs) or '?', invalid UTF-8 becomes '?', and a
-// cut is marked with "…" (within max).
-func excerpt(s string, max int) string {
+// cut is marked with "…" (within maxRunes).
+func excerpt(s string, maxRunes int) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s); {
-		if n == max-1 && utf8.RuneCountInString(s[i:]) > 1 {
+		if n == maxRunes-1 && utf8.RuneCountInString(s[i:]) > 1 {
 			b.WriteString("…")
 			break
 		}

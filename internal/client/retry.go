@@ -140,18 +140,19 @@ func isCertificateError(err error) bool {
 
 // retryWait is how long to wait before retry number attempt+1 (attempt counts
 // from 0). A 429 or 503 with a Retry-After header (seconds or an HTTP date) is
-// honoured, capped by max. Otherwise the wait grows exponentially from min,
-// capped by max, with "equal jitter" (a random half) so that many clients
-// rejected together do not come back together; it never goes below min.
-func retryWait(min, max time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
+// honoured, capped by maxWait. Otherwise the wait grows exponentially from
+// minWait, capped by maxWait, with "equal jitter" (a random half) so that many
+// clients rejected together do not come back together; it never goes below
+// minWait.
+func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-			return min64(d, max)
+			return min64(d, maxWait)
 		}
 	}
-	base := max
+	base := maxWait
 	if attempt < 62 {
-		if b := min << uint(attempt); b > 0 && b>>uint(attempt) == min && b < max {
+		if b := minWait << uint(attempt); b > 0 && b>>uint(attempt) == minWait && b < maxWait {
 			base = b
 		}
 	}
@@ -160,8 +161,8 @@ func retryWait(min, max time.Duration, attempt int, resp *http.Response, now tim
 	if half > 0 {
 		wait += rand.N(half + 1)
 	}
-	if wait < min {
-		wait = min
+	if wait < minWait {
+		wait = minWait
 	}
 	return wait
 }

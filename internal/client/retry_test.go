@@ -86,7 +86,7 @@ func TestRetryWait(t *testing.T) {
 	withRetryAfter := func(code int, v string) *http.Response {
 		return &http.Response{StatusCode: code, Header: http.Header{"Retry-After": []string{v}}}
 	}
-	min, max := 100*time.Millisecond, 10*time.Second
+	minWait, maxWait := 100*time.Millisecond, 10*time.Second
 
 	cases := []struct {
 		name string
@@ -95,29 +95,29 @@ func TestRetryWait(t *testing.T) {
 	}{
 		{"429 seconds", withRetryAfter(429, "3"), 3 * time.Second},
 		{"503 seconds", withRetryAfter(503, "2"), 2 * time.Second},
-		{"429 seconds capped by max", withRetryAfter(429, "120"), max},
+		{"429 seconds capped by max", withRetryAfter(429, "120"), maxWait},
 		{"429 HTTP date", withRetryAfter(429, now.Add(4*time.Second).Format(http.TimeFormat)), 4 * time.Second},
 		{"429 date in the past", withRetryAfter(429, now.Add(-time.Minute).Format(http.TimeFormat)), 0},
 		{"429 zero", withRetryAfter(429, "0"), 0},
 	}
 	for _, tc := range cases {
-		if got := retryWait(min, max, 0, tc.resp, now); got != tc.want {
+		if got := retryWait(minWait, maxWait, 0, tc.resp, now); got != tc.want {
 			t.Errorf("%s: wait = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 
 	// Without Retry-After (or with a bad one): exponential with jitter,
-	// within [min, max] and within [base/2, base] for base = min*2^attempt.
+	// within [minWait, maxWait] and within [base/2, base] for base = minWait*2^attempt.
 	for _, resp := range []*http.Response{nil, withRetryAfter(429, "soon"), withRetryAfter(429, "-1"), withRetryAfter(500, "3")} {
 		for attempt := 0; attempt < 70; attempt++ {
-			base := max
+			base := maxWait
 			if attempt < 7 {
-				base = min << attempt
+				base = minWait << attempt
 			}
 			for range 20 {
-				got := retryWait(min, max, attempt, resp, now)
-				if got < min || got > max || got < base/2 || got > base {
-					t.Fatalf("attempt %d: wait = %v, want within [%v, %v] and [%v, %v]", attempt, got, min, max, base/2, base)
+				got := retryWait(minWait, maxWait, attempt, resp, now)
+				if got < minWait || got > maxWait || got < base/2 || got > base {
+					t.Fatalf("attempt %d: wait = %v, want within [%v, %v] and [%v, %v]", attempt, got, minWait, maxWait, base/2, base)
 				}
 			}
 		}
