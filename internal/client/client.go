@@ -119,10 +119,14 @@ func newHTTPClient(base *http.Client) *http.Client {
 	var hc http.Client
 	if base != nil {
 		hc = *base
-	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
+	} else if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t := dt.Clone()
 		t.MaxIdleConnsPerHost = 8
 		hc.Transport = t
+	} else {
+		// http.DefaultTransport was replaced by something else (a test
+		// harness, an instrumented transport): use it as it is.
+		hc.Transport = http.DefaultTransport
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc

@@ -85,11 +85,10 @@ func decodeUploadResponse(r io.Reader, redact func(string) string) (*UploadResul
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
-		if d.tr.err != nil {
-			// The answer was complete; the connection failed afterwards.
-			return res, nil
-		}
+	// Anything but EOF after the answer is trailing data, unless the
+	// connection failed after the answer was complete: the answer read is
+	// then whole and is kept, and the read error does not matter.
+	if _, err := d.dec.Token(); err != io.EOF && d.tr.err == nil {
 		return nil, d.unexpected("unexpected data after the end of the JSON answer")
 	}
 	return res, nil
