@@ -60,7 +60,7 @@ type call struct {
 // *OutcomeUnknownError (uploads only), or a transport or context error.
 func (c *Client) do(ctx context.Context, op operation, method, path, contentType string, body retryablehttp.ReaderFunc) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("Collinear API %s not sent: %w", op.name, err)
+		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
 	}
 	cl := &call{c: c, op: op, method: method, path: path}
 
@@ -130,12 +130,12 @@ func (cl *call) failure(ctx context.Context, err error) error {
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return fmt.Errorf("Collinear API %s stopped after %d attempt(s): the operation timed out (raise the resource's timeouts if needed): %w", op.name, cl.attempts, ctxErr)
+			return fmt.Errorf("the Collinear API %s stopped after %d attempt(s): the operation timed out (raise the resource's timeouts if needed): %w", op.name, cl.attempts, ctxErr)
 		}
-		return fmt.Errorf("Collinear API %s stopped after %d attempt(s): %w", op.name, cl.attempts, ctxErr)
+		return fmt.Errorf("the Collinear API %s stopped after %d attempt(s): %w", op.name, cl.attempts, ctxErr)
 	}
 	if cl.lastErr == nil {
-		return fmt.Errorf("Collinear API %s failed: %w", op.name, err)
+		return fmt.Errorf("the Collinear API %s failed: %w", op.name, err)
 	}
 	cause := unwrapURLError(cl.lastErr)
 	switch cl.last {
@@ -144,7 +144,7 @@ func (cl *call) failure(ctx context.Context, err error) error {
 	case verdictRetry:
 		return fmt.Errorf("could not reach the Collinear API at %s (%s %s), retried %d time(s): %w", cl.c.baseURL, cl.method, cl.path, cl.attempts-1, cause)
 	}
-	return fmt.Errorf("Collinear API %s failed: %w", op.name, cause)
+	return fmt.Errorf("the Collinear API %s failed: %w", op.name, cause)
 }
 
 // checkRetry is the retryablehttp CheckRetry: it applies classify and
