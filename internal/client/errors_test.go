@@ -164,27 +164,27 @@ func TestOutcomeUnknownErrorMessage(t *testing.T) {
 func TestKeyNeverLeaks(t *testing.T) {
 	var step atomic.Int32
 	c, log, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		auth := r.Header.Get("Authorization")
 		switch step.Add(1) {
 		case 1:
 			w.WriteHeader(401)
-			io.WriteString(w, `{"detail":"bad key `+auth+`"}`)
+			_, _ = io.WriteString(w, `{"detail":"bad key `+auth+`"}`)
 		case 2:
 			w.WriteHeader(500)
-			io.WriteString(w, strings.Repeat("x", 180)+auth)
+			_, _ = io.WriteString(w, strings.Repeat("x", 180)+auth)
 		case 3:
 			w.WriteHeader(422)
-			io.WriteString(w, `{"detail":[{"loc":["header","`+auth+`"],"msg":"`+auth+`","type":"x"}]}`)
+			_, _ = io.WriteString(w, `{"detail":[{"loc":["header","`+auth+`"],"msg":"`+auth+`","type":"x"}]}`)
 		case 4:
-			io.WriteString(w, `<html>`+auth+`</html>`)
+			_, _ = io.WriteString(w, `<html>`+auth+`</html>`)
 		case 5:
-			io.WriteString(w, `[{"id":"a"},{"no_id":"`+auth+`"}]`)
+			_, _ = io.WriteString(w, `[{"id":"a"},{"no_id":"`+auth+`"}]`)
 		case 6:
-			io.WriteString(w, `{"dataset_id":"d","message":"`+auth+`"}`)
+			_, _ = io.WriteString(w, `{"dataset_id":"d","message":"`+auth+`"}`)
 		default:
 			w.WriteHeader(429)
-			io.WriteString(w, auth)
+			_, _ = io.WriteString(w, auth)
 		}
 	}), func(cfg *Config) { cfg.MaxRetries = 1 })
 

@@ -26,7 +26,7 @@ func TestLookupDataset(t *testing.T) {
 		if req["dataset_name"] != "ds" || req["space_id"] != testSpace || len(req) != 2 {
 			t.Errorf("request body = %v", req)
 		}
-		io.WriteString(w, `{"unknown":[1,{"a":2}],"dataset_id":"d-9","dataset_annotations":[
+		_, _ = io.WriteString(w, `{"unknown":[1,{"a":2}],"dataset_id":"d-9","dataset_annotations":[
 			{"id":"r1","db_id":"u1","conv_prefix":[{"role":"user","content":"Hey"}],"response":"Hi","ground_truth":1,"created_at":"2025-01-01T00:00:00Z","judge_feedback":{}},
 			{"id":7,"conv_prefix":[],"response":{"role":"assistant","content":"obj"},"ground_truth":null}
 		],"trailing":true}`)
@@ -66,7 +66,7 @@ func TestLookupNotFoundAndUnavailable(t *testing.T) {
 			c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
 				w.WriteHeader(tc.status)
-				io.WriteString(w, tc.body)
+				_, _ = io.WriteString(w, tc.body)
 			}))
 			_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
 			if !errors.Is(err, tc.want) {

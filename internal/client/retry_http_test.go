@@ -28,10 +28,10 @@ func TestUpload429TwiceThenSuccess(t *testing.T) {
 		if n <= 2 {
 			w.Header().Set("Retry-After", "1") // capped by RetryWaitMax (5ms) in tests
 			w.WriteHeader(http.StatusTooManyRequests)
-			io.WriteString(w, `{"detail":"Too Many Requests"}`)
+			_, _ = io.WriteString(w, `{"detail":"Too Many Requests"}`)
 			return
 		}
-		io.WriteString(w, `[{"id":"x1"}]`)
+		_, _ = io.WriteString(w, `[{"id":"x1"}]`)
 	}))
 
 	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
@@ -67,12 +67,12 @@ func TestUpload429TwiceThenSuccess(t *testing.T) {
 func TestUpload503OnceThenSuccess(t *testing.T) {
 	var requests atomic.Int32
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		if requests.Add(1) == 1 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		io.WriteString(w, `[{"id":"a"},{"id":"b"}]`)
+		_, _ = io.WriteString(w, `[{"id":"a"},{"id":"b"}]`)
 	}))
 	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 	if err != nil {
@@ -87,9 +87,9 @@ func TestUpload429ExhaustedReturnsAPIError(t *testing.T) {
 	var requests atomic.Int32
 	c, log, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"detail":"slow down"}`)
+		_, _ = io.WriteString(w, `{"detail":"slow down"}`)
 	}), func(cfg *Config) { cfg.MaxRetries = 2 })
 	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 	var apiErr *APIError
@@ -124,7 +124,7 @@ func TestLookupRetries500(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
-		io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
+		_, _ = io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
 	}))
 	ds, err := c.LookupDataset(testCtx(t), testSpace, "ds")
 	if err != nil || ds.DatasetID != "d" || requests.Load() != 3 {
@@ -161,8 +161,8 @@ func TestUploadConnectionRefusedIsRetried(t *testing.T) {
 	var requests atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, `[{"id":"late"}]`)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, `[{"id":"late"}]`)
 	}))
 	t.Cleanup(srv.Close)
 	log := &startListenerOnFirstWarn{start: func() {
@@ -218,7 +218,7 @@ func TestUploadConnectionRefusedExhausted(t *testing.T) {
 func hangUpAfterBody(requests *atomic.Int32) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			panic(err)
@@ -256,9 +256,9 @@ func TestLookupHangUpIsRetried(t *testing.T) {
 
 func TestUploadAnswerCutOffMidway(t *testing.T) {
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Length", "1000")
-		io.WriteString(w, `[{"id":"a"},{"id":2},{"id":"c`) // then the connection ends
+		_, _ = io.WriteString(w, `[{"id":"a"},{"id":2},{"id":"c`) // then the connection ends
 	}))
 	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 	var unknown *OutcomeUnknownError
@@ -277,7 +277,7 @@ func TestUploadCancelWhileWaitingForAnswer(t *testing.T) {
 	arrived := make(chan struct{})
 	release := make(chan struct{})
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		close(arrived)
 		<-release
 	}))
@@ -300,7 +300,7 @@ func TestCancelDuringRetryWaitReturnsContextError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		requests.Add(1)
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -400,7 +400,7 @@ func TestUploadNotResentOnReusedConnection(t *testing.T) {
 	var uploads atomic.Int32
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == LookupPath {
-			io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
+			_, _ = io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
 			return
 		}
 		hangUpAfterBody(&uploads).ServeHTTP(w, r)

@@ -13,8 +13,8 @@ func BenchmarkUpload(b *testing.B) {
 	body := append([]byte{'['}, bytes.Repeat([]byte(`{"conv_prefix":[{"role":"user","content":"hello"}],"response":{"role":"assistant","content":"hi"}},`), 16<<20/90)...)
 	body[len(body)-1] = ']'
 	c, _, _ := newTestClient(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, `[{"id":"a"}]`)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, `[{"id":"a"}]`)
 	}))
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()

@@ -79,7 +79,7 @@ func TestUploadRowsShape(t *testing.T) {
 		seen = append(seen, u)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `[{"id":"a1","conv_prefix":[],"response":{"x":[1,2,{"id":"nested"}]}},{"id":42},{"id":12345678901234567890123}]`)
+		_, _ = io.WriteString(w, `[{"id":"a1","conv_prefix":[],"response":{"x":[1,2,{"id":"nested"}]}},{"id":42},{"id":12345678901234567890123}]`)
 	}))
 
 	res, err := c.Upload(testCtx(t), testSpace, "my dataset", testRows)
@@ -118,8 +118,8 @@ func TestUploadRowsShape(t *testing.T) {
 
 func TestUploadObjectShape(t *testing.T) {
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, `{"dataset_id":"d-1","message":"Dataset uploaded","extra":{"a":[1]}}`)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, `{"dataset_id":"d-1","message":"Dataset uploaded","extra":{"a":[1]}}`)
 	}))
 	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 	if err != nil {
@@ -132,8 +132,8 @@ func TestUploadObjectShape(t *testing.T) {
 
 func TestUploadNonJSONAnswerIsProbablyStored(t *testing.T) {
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, "<html>\x00\x01Bad gateway page "+strings.Repeat("x", 500)+"</html>")
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "<html>\x00\x01Bad gateway page "+strings.Repeat("x", 500)+"</html>")
 	}))
 	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 	var unknown *OutcomeUnknownError
@@ -157,9 +157,9 @@ func TestUpload500IsOutcomeUnknownAfterOneRequest(t *testing.T) {
 		var requests atomic.Int32
 		c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			requests.Add(1)
-			io.Copy(io.Discard, r.Body)
+			_, _ = io.Copy(io.Discard, r.Body)
 			w.WriteHeader(code)
-			io.WriteString(w, `{"detail":"boom"}`)
+			_, _ = io.WriteString(w, `{"detail":"boom"}`)
 		}))
 		_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
 		var unknown *OutcomeUnknownError
