@@ -303,3 +303,30 @@ func TestAccCLI_checkoutElsewherePlansEmpty(t *testing.T) {
 		t.Fatalf("plan in another checkout exited %d (2 = changes), want 0\n%s%s", res.exitCode, res.stdout, res.stderr)
 	}
 }
+
+// TestAccCLI_unusualRowsWarn: an unusual role and a conversation whose last
+// turn is not the user's are warnings, not errors.
+func TestAccCLI_unusualRowsWarn(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(
+		`{"conv_prefix":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}],"response":{"role":"assistant","content":"Again"}}`,
+		`{"conv_prefix":[{"role":"narrator","content":"Once"}],"response":{"role":"assistant","content":"upon"}}`,
+	))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	res := c.mustTerraform("plan", "-json", "-input=false")
+	var warnings []string
+	for _, d := range diagnostics(t, res.stdout) {
+		if d.Severity == "warning" {
+			warnings = append(warnings, d.Summary+": "+d.Detail)
+		}
+		if d.Severity == "error" {
+			t.Fatalf("unexpected error: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	all := strings.Join(warnings, "\n")
+	for _, want := range []string{"row 1 (line 1)", "row 2 (line 2)", "narrator"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("warnings do not mention %q:\n%s", want, all)
+		}
+	}
+}
