@@ -81,9 +81,9 @@ func fieldName(name string) string {
 
 // quoteShort quotes s for a message, shortened when long.
 func quoteShort(s string) string {
-	const max = 40
-	if len(s) > max {
-		cut := max
+	const maxLen = 40
+	if len(s) > maxLen {
+		cut := maxLen
 		for cut > 0 && s[cut]&0xC0 == 0x80 { // not inside a UTF-8 sequence
 			cut--
 		}

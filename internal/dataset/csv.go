@@ -27,7 +27,10 @@ const (
 func scanCSV(r io.Reader, s *scanner) {
 	br := bufio.NewReaderSize(r, lexBufSize)
 	if b, _ := br.Peek(3); string(b) == "\xEF\xBB\xBF" {
-		br.Discard(3)
+		if _, err := br.Discard(3); err != nil {
+			s.readError(err)
+			return
+		}
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // counted here, to say which columns are missing

@@ -96,7 +96,7 @@ type scanner struct {
 	fn    RowFunc
 	out   *ArrayWriter // hashes the canonical array; its destination is nil
 	rows  int          // rows seen, valid or not
-	fnErr error
+	fnErr error        // what fn returned (or the hashing writer's error, not expected)
 }
 
 func newScanner(name string, fn RowFunc) *scanner {
@@ -125,7 +125,12 @@ func (s *scanner) accept(r *Row, row, line int, enc canonicalEncoder) {
 	if s.failed() {
 		return
 	}
-	s.out.write(enc) // no destination, so no error
+	if err := s.out.write(enc); err != nil {
+		// Not expected: the writer has no destination and is closed only by
+		// finish. Stop rather than plan a hash of an incomplete array.
+		s.fnErr = err
+		return
+	}
 	if s.fn != nil {
 		if err := s.fn(row-1, r); err != nil {
 			s.fnErr = err
