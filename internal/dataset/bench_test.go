@@ -52,15 +52,22 @@ func benchSource(b *testing.B, format Format, n int) []byte {
 		}
 	case FormatCSV:
 		w := csv.NewWriter(&buf)
-		w.Write(csvColumns)
+		if err := w.Write(csvColumns); err != nil {
+			b.Fatal(err)
+		}
 		for i := range n {
 			r := benchRow(i)
 			// CSV has one user turn: fold the system prompt into it to
 			// keep the row size comparable.
-			w.Write([]string{r.ConvPrefix[0].Content + " " + r.ConvPrefix[1].Content, r.Response.Content,
-				fmt.Sprint(*r.GroundTruth), *r.Context})
+			if err := w.Write([]string{r.ConvPrefix[0].Content + " " + r.ConvPrefix[1].Content, r.Response.Content,
+				fmt.Sprint(*r.GroundTruth), *r.Context}); err != nil {
+				b.Fatal(err)
+			}
 		}
 		w.Flush()
+		if err := w.Error(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	benchData[key] = buf.Bytes()
 	return buf.Bytes()
@@ -70,7 +77,7 @@ func benchmarkScan(b *testing.B, format Format, n int, fn RowFunc) {
 	data := benchSource(b, format, n)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cpuTime(b)
 	for b.Loop() {
 		sum, err := Scan(bytes.NewReader(data), format, "bench", fn)
 		if err != nil || len(sum.Problems) != 0 || sum.Rows != n {
@@ -84,15 +91,17 @@ func benchmarkScan(b *testing.B, format Format, n int, fn RowFunc) {
 // cpuTime returns the CPU time (user and system) the process has used. On a
 // shared machine wall-clock throughput swings with the load; CPU throughput
 // does much less, and it compares with the user+sys time of sha256sum.
-func cpuTime() time.Duration {
+func cpuTime(b *testing.B) time.Duration {
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPUThroughput reports MB per CPU second since start, GC included.
 func reportCPUThroughput(b *testing.B, start time.Duration, size int) {
-	if d := cpuTime() - start; d > 0 {
+	if d := cpuTime(b) - start; d > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
 	}
 }
@@ -112,7 +121,7 @@ func BenchmarkScanJSONL100kWithFunc(b *testing.B) {
 func BenchmarkSHA256JSONL100k(b *testing.B) {
 	data := benchSource(b, FormatJSONL, 100_000)
 	b.SetBytes(int64(len(data)))
-	cpu := cpuTime()
+	cpu := cpuTime(b)
 	for b.Loop() {
 		sha256.Sum256(data)
 	}

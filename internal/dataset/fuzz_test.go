@@ -77,7 +77,9 @@ func checkScan(t *testing.T, format Format, data []byte) {
 	var canon bytes.Buffer
 	w := NewArrayWriter(&canon)
 	for i := range rows {
-		w.Write(&rows[i])
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatalf("writing the canonical array: %v", err)
+		}
 	}
 	w.Close()
 	if w.SHA256() != sum.SHA256 {

@@ -21,7 +21,9 @@ type rowStream struct {
 
 func (s *rowStream) Read(p []byte) (int, error) {
 	for s.pending.Len() < len(p) && s.next < s.n {
-		s.writeRow()
+		if err := s.writeRow(); err != nil {
+			return 0, err
+		}
 	}
 	if s.pending.Len() == 0 {
 		return 0, io.EOF
@@ -38,7 +40,7 @@ func (s *rowStream) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *rowStream) writeRow() {
+func (s *rowStream) writeRow() error {
 	i := s.next
 	r := benchRow(i)
 	switch s.format {
@@ -58,12 +60,20 @@ func (s *rowStream) writeRow() {
 	case FormatCSV:
 		w := csv.NewWriter(&s.pending)
 		if i == 0 {
-			w.Write(csvColumns)
+			if err := w.Write(csvColumns); err != nil {
+				return err
+			}
 		}
-		w.Write([]string{r.ConvPrefix[1].Content, r.Response.Content, fmt.Sprint(*r.GroundTruth), *r.Context})
+		if err := w.Write([]string{r.ConvPrefix[1].Content, r.Response.Content, fmt.Sprint(*r.GroundTruth), *r.Context}); err != nil {
+			return err
+		}
 		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
 	}
 	s.next++
+	return nil
 }
 
 // A scan holds one row at a time, whatever the size of the source: scanning

@@ -214,7 +214,9 @@ func (f failingWriter) Write([]byte) (int, error) { return 0, f.err }
 func TestArrayWriterError(t *testing.T) {
 	boom := errors.New("boom")
 	w := NewArrayWriter(failingWriter{boom})
-	w.Write(&sampleRows[0])
+	if err := w.Write(&sampleRows[0]); err != nil {
+		t.Fatalf("Write = %v, want nil: the row is only buffered", err)
+	}
 	if err := w.Close(); err != boom {
 		t.Fatalf("Close = %v, want the writer's error", err)
 	}

@@ -96,7 +96,9 @@ func TestScanValidSamples(t *testing.T) {
 	var canon bytes.Buffer
 	aw := NewArrayWriter(&canon)
 	for i := range sampleRows {
-		aw.Write(&sampleRows[i])
+		if err := aw.Write(&sampleRows[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	aw.Close()
 	if want.SHA256 != sha256.Sum256(canon.Bytes()) {
@@ -527,7 +529,9 @@ func TestScanFile(t *testing.T) {
 		{good, "data/rows", `no file extension`},
 	} {
 		if tc.path == dir+"/sub.json" {
-			os.Mkdir(tc.path, 0o700)
+			if err := os.Mkdir(tc.path, 0o700); err != nil {
+				t.Fatal(err)
+			}
 		}
 		sum, err := ScanFile(tc.path, tc.name, nil)
 		if err != nil {
@@ -631,9 +635,18 @@ func TestScanRowLargerThanBuffer(t *testing.T) {
 	canon := string(want[0].AppendCanonical(nil))
 	var csvSrc bytes.Buffer
 	w := csv.NewWriter(&csvSrc)
-	w.Write([]string{"conv_prefix", "response", "ground_truth", "context"})
-	w.Write([]string{long, long[:len(long)/2], "1", long})
+	for _, rec := range [][]string{
+		{"conv_prefix", "response", "ground_truth", "context"},
+		{long, long[:len(long)/2], "1", long},
+	} {
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		format Format
 		src    string
