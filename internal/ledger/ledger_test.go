@@ -46,8 +46,7 @@ func entry(label string) Entry {
 }
 
 func fp(label string) Fingerprint {
-	e := entry(label)
-	return Fingerprint{Digest: e.Digest, Key: e.Key}
+	return Fingerprint(entry(label))
 }
 
 // imported is an entry adopted by an import: only its key is known.
