@@ -20,7 +20,7 @@ func (ex *exchange) lookup() {
 			writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
 			return
 		}
-		writeDetail(ex.w, http.StatusBadRequest, errMalformedBody.Error())
+		writeDetail(ex.w, http.StatusBadRequest, malformedBodyDetail)
 		return
 	}
 	ex.entry.Body = body
@@ -69,11 +69,9 @@ func validateLookupBody(contentType string, body []byte) (space, name string, is
 		if errors.As(err, &se) {
 			pos = int(se.Offset) - 1
 		}
-		msg := "Expecting value"
+		msg := "Extra data"
 		if err != nil {
 			msg = err.Error()
-		} else {
-			msg = "Extra data"
 		}
 		return "", "", []validationIssue{{
 			Type: "json_invalid", Loc: []any{"body", pos}, Msg: "JSON decode error",

@@ -30,8 +30,12 @@ type formFile struct {
 // errBodyTooLarge means the body exceeded MaxBodySize while being read.
 var errBodyTooLarge = errors.New("request body too large")
 
-// errMalformedBody is FastAPI's answer to a body it cannot parse.
-var errMalformedBody = errors.New("There was an error parsing the body")
+// errMalformedBody means the body could not be parsed; the client is sent
+// malformedBodyDetail.
+var errMalformedBody = errors.New("malformed request body")
+
+// malformedBodyDetail is FastAPI's answer to a body it cannot parse.
+const malformedBodyDetail = "There was an error parsing the body"
 
 // upload serves POST /api/v1/dataset/upload. The order of checks follows
 // FastAPI: the body is read first, then the security dependency (403/401),
@@ -43,8 +47,8 @@ func (ex *exchange) upload() {
 	case errors.Is(err, errBodyTooLarge):
 		writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
 		return
-	case err != nil:
-		writeDetail(ex.w, http.StatusBadRequest, err.Error())
+	case err != nil: // errMalformedBody
+		writeDetail(ex.w, http.StatusBadRequest, malformedBodyDetail)
 		return
 	}
 	file, hasFile := form.files["file"]
