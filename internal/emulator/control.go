@@ -147,7 +147,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.SetShape(shape)
 		writeJSON(w, http.StatusOK, map[string]string{"shape": shape.String()})
 	case "ratelimit":
-		max, err := strconv.Atoi(q.Get("max"))
+		limit, err := strconv.Atoi(q.Get("max"))
 		if err != nil {
 			writeDetail(w, http.StatusBadRequest, "ratelimit: max must be an integer (0 removes the limit)")
 			return
@@ -159,8 +159,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.SetRateLimit(max, per)
-		writeJSON(w, http.StatusOK, map[string]any{"max": max, "per": per.String()})
+		s.SetRateLimit(limit, per)
+		writeJSON(w, http.StatusOK, map[string]any{"max": limit, "per": per.String()})
 	case "forbid":
 		space := q.Get("space_id")
 		if space == "" {

@@ -423,7 +423,7 @@ func (sc *rowScanner) number() {
 
 // stringEnd skips a string literal and reports whether it needs decoding
 // (escapes or non-ASCII bytes).
-func (sc *rowScanner) stringEnd() (complex bool) {
+func (sc *rowScanner) stringEnd() (needsDecoding bool) {
 	d := sc.data
 	i := sc.pos + 1 // after the opening quote
 	for i < len(d) {
@@ -431,9 +431,9 @@ func (sc *rowScanner) stringEnd() (complex bool) {
 		switch {
 		case c == '"':
 			sc.pos = i + 1
-			return complex
+			return needsDecoding
 		case c == '\\':
-			complex = true
+			needsDecoding = true
 			if i+1 >= len(d) {
 				i = len(d) // unterminated: reported below
 				continue
@@ -458,7 +458,7 @@ func (sc *rowScanner) stringEnd() (complex bool) {
 			sc.fail("invalid character %s in string literal", quoteChar(c))
 			return
 		case c >= utf8.RuneSelf:
-			complex = true
+			needsDecoding = true
 			i++
 		default:
 			i++
@@ -472,13 +472,13 @@ func (sc *rowScanner) stringEnd() (complex bool) {
 // stringValue reads a string literal and returns its decoded value.
 func (sc *rowScanner) stringValue() string {
 	start := sc.pos
-	complex := sc.stringEnd()
+	needsDecoding := sc.stringEnd()
 	if sc.syntax != nil {
 		return ""
 	}
 	lit := sc.data[start:sc.pos]
 	body := lit[1 : len(lit)-1]
-	if !complex || (utf8.Valid(body) && !containsByte(body, '\\')) {
+	if !needsDecoding || (utf8.Valid(body) && !containsByte(body, '\\')) {
 		// The string shares the file's memory instead of copying it: the
 		// file buffer is never written after it is read, and stored rows
 		// keep it alive anyway through their raw bytes.
