@@ -55,7 +55,9 @@ func TestControlAPI(t *testing.T) {
 	// Datasets.
 	r = control(t, s, http.MethodGet, "/_emulator/datasets", "")
 	var infos []DatasetInfo
-	json.Unmarshal(r.body, &infos)
+	if err := json.Unmarshal(r.body, &infos); err != nil {
+		t.Fatalf("datasets %s: %v", r.body, err)
+	}
 	if len(infos) != 1 || infos[0].RowCount != 1 || infos[0].DatasetName != "d" || infos[0].SpaceID != testSpace {
 		t.Errorf("datasets %s", r.body)
 	}
@@ -67,7 +69,9 @@ func TestControlAPI(t *testing.T) {
 			Row json.RawMessage `json:"row"`
 		} `json:"rows"`
 	}
-	json.Unmarshal(r.body, &one)
+	if err := json.Unmarshal(r.body, &one); err != nil {
+		t.Fatalf("dataset rows %s: %v", r.body, err)
+	}
 	if one.DatasetID != s.DatasetID(testSpace, "d") || len(one.Rows) != 1 || one.Rows[0].ID != s.Rows(testSpace, "d")[0].ID {
 		t.Errorf("dataset rows %s", r.body)
 	}

@@ -52,30 +52,29 @@ func multipartBody(t testing.TB, file []byte, name, space string, omit ...string
 		if err != nil {
 			t.Fatal(err)
 		}
-		fw.Write(file)
+		if _, err := fw.Write(file); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if !skip["dataset_name"] {
-		mw.WriteField("dataset_name", name)
+		if err := mw.WriteField("dataset_name", name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if !skip["space_id"] {
-		mw.WriteField("space_id", space)
+		if err := mw.WriteField("space_id", space); err != nil {
+			t.Fatal(err)
+		}
 	}
-	mw.Close()
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return &buf, mw.FormDataContentType()
 }
 
 type response struct {
 	*http.Response
 	body []byte
-}
-
-func (r response) json(t testing.TB) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("response is not JSON (%v): %s", err, r.body)
-	}
-	return v
 }
 
 // detail returns the body's "detail" when it is a string.

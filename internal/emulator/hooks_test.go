@@ -128,7 +128,9 @@ func TestConcurrentUploads(t *testing.T) {
 					t.Errorf("client %d lookup: %v", c, err)
 					return
 				}
-				io.Copy(io.Discard, resp.Body)
+				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+					t.Errorf("client %d lookup: reading the answer: %v", c, err)
+				}
 				resp.Body.Close()
 			}
 		}()
@@ -159,12 +161,16 @@ func TestConcurrentUploads(t *testing.T) {
 		var first struct {
 			GroundTruth int `json:"ground_truth"`
 		}
-		json.Unmarshal(rows[i].Row, &first)
+		if err := json.Unmarshal(rows[i].Row, &first); err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
 		for j := 1; j < rowsPerUpload; j++ {
 			var r struct {
 				GroundTruth int `json:"ground_truth"`
 			}
-			json.Unmarshal(rows[i+j].Row, &r)
+			if err := json.Unmarshal(rows[i+j].Row, &r); err != nil {
+				t.Fatalf("row %d: %v", i+j, err)
+			}
 			if r.GroundTruth != first.GroundTruth+j {
 				t.Fatalf("upload interleaved at row %d", i+j)
 			}

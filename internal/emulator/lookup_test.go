@@ -52,7 +52,9 @@ func TestLookupFound(t *testing.T) {
 		t.Errorf("annotation keys %d, want %d", len(a), len(want)+1)
 	}
 	var created string
-	json.Unmarshal(a["created_at"], &created)
+	if err := json.Unmarshal(a["created_at"], &created); err != nil {
+		t.Errorf("created_at %s is not a string: %v", a["created_at"], err)
+	}
 	if _, err := time.Parse(time.RFC3339, created); err != nil {
 		t.Errorf("created_at %q is not RFC 3339: %v", created, err)
 	}

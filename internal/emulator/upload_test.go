@@ -68,7 +68,9 @@ func TestUploadRowsShapeEchoesRowsWithIDs(t *testing.T) {
 		t.Fatalf("answer %s: %v", r.body, err)
 	}
 	var want map[string]any
-	json.Unmarshal([]byte(row), &want)
+	if err := json.Unmarshal([]byte(row), &want); err != nil {
+		t.Fatalf("the test row %s: %v", row, err)
+	}
 	for k, v := range want {
 		if got, _ := json.Marshal(rows[0][k]); string(got) != string(mustJSON(v)) {
 			t.Errorf("field %s = %s, want %s", k, got, mustJSON(v))
