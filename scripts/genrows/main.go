@@ -133,22 +133,23 @@ func run(start, n int64, jsonlPath, jsonPath string, appendMode bool) (err error
 		if ja, err = open(jsonPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
 			return err
 		}
-		ja.WriteByte('[')
+		_ = ja.WriteByte('[') // bufio errors are sticky: Flush reports them
 	}
 	for i := start; i < start+n; i++ {
 		b, err := json.Marshal(makeRow(i))
 		if err != nil {
 			return err
 		}
+		// bufio errors are sticky: the Flush below reports them.
 		if jl != nil {
-			jl.Write(b)
-			jl.WriteByte('\n')
+			_, _ = jl.Write(b)
+			_ = jl.WriteByte('\n')
 		}
 		if ja != nil {
 			if i > start {
-				ja.WriteByte(',')
+				_ = ja.WriteByte(',')
 			}
-			ja.Write(b)
+			_, _ = ja.Write(b)
 		}
 	}
 	for _, w := range []*bufio.Writer{jl, ja} {
@@ -156,7 +157,7 @@ func run(start, n int64, jsonlPath, jsonPath string, appendMode bool) (err error
 			continue
 		}
 		if w == ja {
-			w.WriteString("]\n")
+			_, _ = w.WriteString("]\n")
 		}
 		if err := w.Flush(); err != nil {
 			return err
