@@ -41,6 +41,22 @@ type Dataset struct {
 // Both sentinel errors are wrapped: use errors.Is. errors.As also finds the
 // *APIError underneath.
 func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string) (*Dataset, error) {
+	resp, err := c.lookup(ctx, spaceID, datasetName)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	ds, err := decodeAll(resp.Body, c.redact)
+	if err != nil {
+		return nil, fmt.Errorf("reading the Collinear dataset lookup answer for %q in space %s: %w", datasetName, spaceID, err)
+	}
+	return ds, nil
+}
+
+// lookup makes the request and maps its failures; the caller reads and
+// closes the body.
+func (c *Client) lookup(ctx context.Context, spaceID, datasetName string) (*http.Response, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("dataset lookup needs a space_id and a dataset_name")
 	}
@@ -61,13 +77,41 @@ func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string)
 		}
 		return nil, err
 	}
-	defer resp.Body.Close()
+	return resp, nil
+}
 
-	ds, err := decodeDataset(resp.Body, c.redact)
+// decodeAll decodes a whole lookup answer into a Dataset.
+func decodeAll(r io.Reader, redact func(string) string) (*Dataset, error) {
+	ds := &Dataset{}
+	id, err := decodeDataset(r, redact, func(a *Annotation) error {
+		ds.Annotations = append(ds.Annotations, *a)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the Collinear dataset lookup answer for %q in space %s: %w", datasetName, spaceID, err)
+		return nil, err
 	}
+	ds.DatasetID = id
 	return ds, nil
+}
+
+// LookupDatasetEach is LookupDataset for large datasets: it hands each
+// annotation to fn as it is decoded, so that the caller keeps only what it
+// needs (say, ids and fingerprints) instead of every row's text. The
+// *Annotation is reused: copy what must outlive the call. It returns the
+// dataset's id. An error from fn stops the read and is returned. An answer
+// that breaks off midway is an error (fn may already have seen some rows);
+// only a failure before the answer starts is retried.
+func (c *Client) LookupDatasetEach(ctx context.Context, spaceID, datasetName string, fn func(*Annotation) error) (string, error) {
+	resp, err := c.lookup(ctx, spaceID, datasetName)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	id, err := decodeDataset(resp.Body, c.redact, fn)
+	if err != nil {
+		return "", fmt.Errorf("reading the Collinear dataset lookup answer for %q in space %s: %w", datasetName, spaceID, err)
+	}
+	return id, nil
 }
 
 // lookupStatusError maps the lookup's 404 and 405 to the sentinel errors.
@@ -120,18 +164,18 @@ type wireMessage struct {
 
 // decodeDataset reads the lookup's answer as a stream, one annotation at a
 // time, ignoring fields it does not know.
-func decodeDataset(r io.Reader, redact func(string) string) (*Dataset, error) {
+func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation) error) (string, error) {
 	tr := &trackingReader{r: r}
 	dec := json.NewDecoder(tr)
 	dec.UseNumber()
-	ds := &Dataset{}
+	ds := &datasetProgress{}
 
 	fail := func(err error) error {
 		if tr.err != nil {
-			return fmt.Errorf("the answer broke off after %d annotation(s): %w", len(ds.Annotations), unwrapURLError(tr.err))
+			return fmt.Errorf("the answer broke off after %d annotation(s): %w", ds.count, unwrapURLError(tr.err))
 		}
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("the answer ended early, after %d annotation(s)", len(ds.Annotations))
+			return fmt.Errorf("the answer ended early, after %d annotation(s)", ds.count)
 		}
 		return &UnexpectedResponseError{Reason: redact(err.Error()), Offset: dec.InputOffset(), Excerpt: excerpt(redact(string(tr.head)), maxExcerpt)}
 	}
@@ -140,48 +184,58 @@ func decodeDataset(r io.Reader, redact func(string) string) (*Dataset, error) {
 	}
 
 	if err := expectDelim(dec, '{'); err != nil {
-		return nil, fail(err)
+		return "", fail(err)
 	}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fail(err)
+			return "", fail(err)
 		}
 		switch tok {
 		case "dataset_id":
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				return nil, fail(err)
+				return "", fail(err)
 			}
 			if string(raw) != "null" {
 				id, problem := renderID(raw)
 				if problem != "" {
-					return nil, unexpected("dataset_id is not a non-empty string or number of at most 1 KiB")
+					return "", unexpected("dataset_id is not a non-empty string or number of at most 1 KiB")
 				}
-				ds.DatasetID = id
+				ds.datasetID = id
 			}
 		case "dataset_annotations":
-			if err := decodeAnnotations(dec, ds, unexpected); err != nil {
+			if err := decodeAnnotations(dec, ds, fn, unexpected); err != nil {
 				var ue *UnexpectedResponseError
-				if errors.As(err, &ue) {
-					return nil, err
+				var cb *callbackError
+				if errors.As(err, &cb) {
+					return "", cb.err
 				}
-				return nil, fail(err)
+				if errors.As(err, &ue) {
+					return "", err
+				}
+				return "", fail(err)
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return nil, fail(err)
+				return "", fail(err)
 			}
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
-		return nil, fail(err)
+		return "", fail(err)
 	}
-	return ds, nil
+	return ds.datasetID, nil
 }
 
-func decodeAnnotations(dec *json.Decoder, ds *Dataset, unexpected func(string) error) error {
+// datasetProgress is what decoding has seen so far.
+type datasetProgress struct {
+	datasetID string
+	count     int
+}
+
+func decodeAnnotations(dec *json.Decoder, ds *datasetProgress, fn func(*Annotation) error, unexpected func(string) error) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -192,9 +246,8 @@ func decodeAnnotations(dec *json.Decoder, ds *Dataset, unexpected func(string) e
 	if tok != json.Delim('[') {
 		return unexpected("dataset_annotations is not a list")
 	}
-	ds.Annotations = []Annotation{}
 	for dec.More() {
-		n := len(ds.Annotations)
+		n := ds.count
 		if n >= maxRowsInAnswer {
 			return unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer))
 		}
@@ -213,7 +266,10 @@ func decodeAnnotations(dec *json.Decoder, ds *Dataset, unexpected func(string) e
 		if problem != "" {
 			return unexpected(fmt.Sprintf("annotation %d %s", n, problem))
 		}
-		ds.Annotations = append(ds.Annotations, a)
+		if err := fn(&a); err != nil {
+			return &callbackError{err}
+		}
+		ds.count++
 	}
 	return expectDelim(dec, ']')
 }
@@ -292,3 +348,10 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 	}
 	return nil
 }
+
+// callbackError carries an error returned by the caller's function, so that
+// it is returned as is rather than described as a bad answer.
+type callbackError struct{ err error }
+
+func (e *callbackError) Error() string { return e.err.Error() }
+func (e *callbackError) Unwrap() error { return e.err }

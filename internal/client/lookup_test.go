@@ -84,11 +84,11 @@ func TestLookupNotFoundAndUnavailable(t *testing.T) {
 }
 
 func TestDecodeDataset(t *testing.T) {
-	ds, err := decodeDataset(strings.NewReader(`{"dataset_id":"d","dataset_annotations":null}`), noRedact)
+	ds, err := decodeAll(strings.NewReader(`{"dataset_id":"d","dataset_annotations":null}`), noRedact)
 	if err != nil || ds.DatasetID != "d" || ds.Annotations != nil {
 		t.Errorf("null annotations: %+v, %v", ds, err)
 	}
-	ds, err = decodeDataset(strings.NewReader(`{"dataset_annotations":[{"id":"a","ground_truth":"2","conv_prefix":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"response":null}]}`), noRedact)
+	ds, err = decodeAll(strings.NewReader(`{"dataset_annotations":[{"id":"a","ground_truth":"2","conv_prefix":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"response":null}]}`), noRedact)
 	if err != nil || len(ds.Annotations) != 1 || *ds.Annotations[0].GroundTruth != 2 ||
 		ds.Annotations[0].ConvPrefix[0].Content != `[{"type":"text","text":"hi"}]` || ds.Annotations[0].Response != "" {
 		t.Errorf("tolerant decoding: %+v, %v", ds, err)
@@ -103,14 +103,14 @@ func TestDecodeDataset(t *testing.T) {
 		{"null annotation", `{"dataset_annotations":[null]}`, "annotation 0 is null"},
 		{"html", `<html>`, "invalid character"},
 	} {
-		_, err := decodeDataset(strings.NewReader(tc.in), noRedact)
+		_, err := decodeAll(strings.NewReader(tc.in), noRedact)
 		var ue *UnexpectedResponseError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want an *UnexpectedResponseError containing %q", tc.name, err, tc.want)
 		}
 	}
 
-	_, err = decodeDataset(strings.NewReader(`{"dataset_id":"d","dataset_annotations":[{"id":"a"},{"id"`), noRedact)
+	_, err = decodeAll(strings.NewReader(`{"dataset_id":"d","dataset_annotations":[{"id":"a"},{"id"`), noRedact)
 	if err == nil || !strings.Contains(err.Error(), "ended early, after 1 annotation(s)") {
 		t.Errorf("cut off: err = %v", err)
 	}
@@ -120,7 +120,7 @@ func FuzzDecodeDataset(f *testing.F) {
 	f.Add([]byte(`{"dataset_id":"d","dataset_annotations":[{"id":"a","conv_prefix":[{"role":"user","content":"x"}],"response":"y","ground_truth":1}]}`))
 	f.Add([]byte(`{"dataset_annotations":[{"id":7,"response":{"content":"z"}}],"x":[1]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ds, err := decodeDataset(bytes.NewReader(data), noRedact)
+		ds, err := decodeAll(bytes.NewReader(data), noRedact)
 		if (ds == nil) == (err == nil) {
 			t.Fatalf("result %+v with error %v", ds, err)
 		}

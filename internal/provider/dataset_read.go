@@ -44,7 +44,8 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	ctx = r.data.withMaskedKey(ctx)
 	spaceID, name := st.SpaceID.ValueString(), st.DatasetName.ValueString()
 
-	remote, err := r.data.client.LookupDataset(ctx, spaceID, name)
+	remote := &remoteRows{}
+	remote.datasetID, err = r.data.client.LookupDatasetEach(ctx, spaceID, name, remote.add)
 	switch {
 	case errors.Is(err, client.ErrDatasetNotFound):
 		if !importing {
@@ -70,8 +71,8 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 
 	st.ID = types.StringValue(spaceID + "/" + name)
-	if remote.DatasetID != "" {
-		st.DatasetID = types.StringValue(remote.DatasetID)
+	if remote.datasetID != "" {
+		st.DatasetID = types.StringValue(remote.datasetID)
 	} else if st.DatasetID.IsUnknown() {
 		st.DatasetID = types.StringNull()
 	}
@@ -135,6 +136,22 @@ type reconciled struct {
 	foreign  int // rows on the platform that Terraform does not track
 }
 
+// remoteRows is what a refresh keeps of the platform's rows: their ids and
+// match keys, not their text, so that memory stays small for large datasets.
+type remoteRows struct {
+	datasetID string
+	ids       []string
+	dbIDs     []string
+	keys      []dataset.Digest
+}
+
+func (r *remoteRows) add(a *client.Annotation) error {
+	r.ids = append(r.ids, a.ID)
+	r.dbIDs = append(r.dbIDs, a.DBID)
+	r.keys = append(r.keys, keyOf(a))
+	return nil
+}
+
 func keyOf(a *client.Annotation) dataset.Digest {
 	conv := make([]dataset.Message, len(a.ConvPrefix))
 	for i, m := range a.ConvPrefix {
@@ -146,12 +163,11 @@ func keyOf(a *client.Annotation) dataset.Digest {
 // adopt takes every row of the platform's dataset into state, as an import
 // does. The lookup does not return context nor the response's role, so the
 // entries carry only the match key; the first apply fills in full digests.
-func adopt(remote *client.Dataset) *reconciled {
+func adopt(remote *remoteRows) *reconciled {
 	rec := &reconciled{}
-	for i := range remote.Annotations {
-		a := &remote.Annotations[i]
-		rec.ids = append(rec.ids, types.StringValue(a.ID))
-		rec.entries = append(rec.entries, ledger.Entry{Key: keyOf(a)})
+	for i, id := range remote.ids {
+		rec.ids = append(rec.ids, types.StringValue(id))
+		rec.entries = append(rec.entries, ledger.Entry{Key: remote.keys[i]})
 	}
 	return rec
 }
@@ -159,18 +175,32 @@ func adopt(remote *client.Dataset) *reconciled {
 // reconcile drops from state the rows whose ids the platform no longer has,
 // fills in ids the upload did not return by matching content, and counts rows
 // that are on the platform but not tracked.
-func reconcile(remote *client.Dataset, ids []types.String, led *ledger.Ledger) *reconciled {
-	byID := make(map[string]int, 2*len(remote.Annotations))
-	for i, a := range remote.Annotations {
-		byID[a.ID] = i
-		if a.DBID != "" {
-			byID[a.DBID] = i
-		}
+func reconcile(remote *remoteRows, ids []types.String, led *ledger.Ledger) *reconciled {
+	byID := make(map[string]int, len(remote.ids))
+	for i, id := range remote.ids {
+		byID[id] = i
 	}
-	claimed := make([]bool, len(remote.Annotations))
+	// The lookup's db_id is consulted only for ids it does not know by id.
+	var byDBID map[string]int
+	find := func(id string) (int, bool) {
+		if i, ok := byID[id]; ok {
+			return i, true
+		}
+		if byDBID == nil {
+			byDBID = make(map[string]int)
+			for i, dbID := range remote.dbIDs {
+				if dbID != "" {
+					byDBID[dbID] = i
+				}
+			}
+		}
+		i, ok := byDBID[id]
+		return i, ok
+	}
+	claimed := make([]bool, len(remote.ids))
 	rec := &reconciled{}
 	for _, id := range led.Released {
-		if i, ok := byID[id]; ok {
+		if i, ok := find(id); ok {
 			claimed[i] = true
 			rec.released = append(rec.released, id)
 		}
@@ -185,7 +215,7 @@ func reconcile(remote *client.Dataset, ids []types.String, led *ledger.Ledger) *
 			keep[k] = true
 			continue
 		}
-		i, ok := byID[id.ValueString()]
+		i, ok := find(id.ValueString())
 		if !ok {
 			rec.gone++
 			continue
@@ -195,24 +225,26 @@ func reconcile(remote *client.Dataset, ids []types.String, led *ledger.Ledger) *
 		if len(led.Rows) != len(ids) {
 			// No usable ledger (state written by hand or damaged): rebuild
 			// it from what the platform shows of each row.
-			entries[k] = ledger.Entry{Key: keyOf(&remote.Annotations[i])}
+			entries[k] = ledger.Entry{Key: remote.keys[i]}
 		}
 	}
 	// Rows recorded without an id (the API answered without ids): find them
 	// on the platform by content among the rows nobody claims.
-	unclaimed := make(map[dataset.Digest][]int)
-	for i := range remote.Annotations {
-		if !claimed[i] {
-			k := keyOf(&remote.Annotations[i])
-			unclaimed[k] = append(unclaimed[k], i)
-		}
-	}
+	var unclaimed map[dataset.Digest][]int
 	for k, id := range ids {
 		if !id.IsNull() || !keep[k] {
 			continue
 		}
+		if unclaimed == nil {
+			unclaimed = make(map[dataset.Digest][]int)
+			for i, c := range claimed {
+				if !c {
+					unclaimed[remote.keys[i]] = append(unclaimed[remote.keys[i]], i)
+				}
+			}
+		}
 		if q := unclaimed[entries[k].Key]; len(q) > 0 {
-			ids[k] = types.StringValue(remote.Annotations[q[0]].ID)
+			ids[k] = types.StringValue(remote.ids[q[0]])
 			claimed[q[0]] = true
 			unclaimed[entries[k].Key] = q[1:]
 		}
