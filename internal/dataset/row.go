@@ -65,7 +65,38 @@ func appendMessage(dst []byte, m Message) []byte {
 // are the same upload. The update plan matches source rows to uploaded rows by
 // it.
 func (r *Row) Digest() Digest {
-	return truncate(sha256.Sum256(r.AppendCanonical(nil)))
+	var f Fingerprinter
+	return f.Digest(r)
+}
+
+// DigestOfCanonical is the Digest of a row whose canonical JSON is given,
+// for callers that need both and should not encode the row twice.
+func DigestOfCanonical(canonical []byte) Digest {
+	return truncate(sha256.Sum256(canonical))
+}
+
+// Fingerprinter computes digests and match keys with one reusable buffer,
+// for the hot paths that fingerprint every row of a large source. The zero
+// value is ready to use; it is not safe for concurrent use.
+type Fingerprinter struct {
+	buf []byte
+}
+
+// Digest is Row.Digest without an allocation per row.
+func (f *Fingerprinter) Digest(r *Row) Digest {
+	f.buf = r.AppendCanonical(f.buf[:0])
+	return truncate(sha256.Sum256(f.buf))
+}
+
+// MatchKey is Row.MatchKey without an allocation per row.
+func (f *Fingerprinter) MatchKey(r *Row) Digest {
+	return f.MatchKeyOf(r.ConvPrefix, r.Response.Content, r.GroundTruth)
+}
+
+// MatchKeyOf is the package's MatchKeyOf without an allocation per row.
+func (f *Fingerprinter) MatchKeyOf(convPrefix []Message, response string, groundTruth *int64) Digest {
+	f.buf = appendMatchForm(f.buf[:0], convPrefix, response, groundTruth)
+	return truncate(sha256.Sum256(f.buf))
 }
 
 // MatchKey fingerprints only what the platform's lookup returns for a row
@@ -78,7 +109,12 @@ func (r *Row) MatchKey() Digest {
 
 // MatchKeyOf computes the MatchKey of a row as the platform's lookup shows it.
 func MatchKeyOf(convPrefix []Message, response string, groundTruth *int64) Digest {
-	b := make([]byte, 0, 256)
+	var f Fingerprinter
+	return f.MatchKeyOf(convPrefix, response, groundTruth)
+}
+
+// appendMatchForm appends the form a MatchKey hashes.
+func appendMatchForm(b []byte, convPrefix []Message, response string, groundTruth *int64) []byte {
 	b = append(b, `{"conv_prefix":[`...)
 	for i, m := range convPrefix {
 		if i > 0 {
@@ -92,8 +128,7 @@ func MatchKeyOf(convPrefix []Message, response string, groundTruth *int64) Diges
 		b = append(b, `,"ground_truth":`...)
 		b = strconv.AppendInt(b, *groundTruth, 10)
 	}
-	b = append(b, '}')
-	return truncate(sha256.Sum256(b))
+	return append(b, '}')
 }
 
 func truncate(sum [32]byte) Digest {

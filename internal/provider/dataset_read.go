@@ -143,21 +143,20 @@ type remoteRows struct {
 	ids       []string
 	dbIDs     []string
 	keys      []dataset.Digest
+
+	fp   dataset.Fingerprinter
+	conv []dataset.Message
 }
 
 func (r *remoteRows) add(a *client.Annotation) error {
+	r.conv = r.conv[:0]
+	for _, m := range a.ConvPrefix {
+		r.conv = append(r.conv, dataset.Message{Role: m.Role, Content: m.Content})
+	}
 	r.ids = append(r.ids, a.ID)
 	r.dbIDs = append(r.dbIDs, a.DBID)
-	r.keys = append(r.keys, keyOf(a))
+	r.keys = append(r.keys, r.fp.MatchKeyOf(r.conv, a.Response, a.GroundTruth))
 	return nil
-}
-
-func keyOf(a *client.Annotation) dataset.Digest {
-	conv := make([]dataset.Message, len(a.ConvPrefix))
-	for i, m := range a.ConvPrefix {
-		conv[i] = dataset.Message{Role: m.Role, Content: m.Content}
-	}
-	return dataset.MatchKeyOf(conv, a.Response, a.GroundTruth)
 }
 
 // adopt takes every row of the platform's dataset into state, as an import

@@ -213,24 +213,32 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		"rows_total": n, "rows_to_send": toSend, "rows_kept": n - toSend, "rows_removed": len(removed),
 	})
 	// Ids already accounted for: recovery after an unknown outcome must not
-	// claim these rows for a batch.
-	knownIDs := make(map[string]bool, len(rec.released)+n)
-	for _, id := range rec.released {
-		knownIDs[id] = true
+	// claim these rows for a batch. Recovery is rare, so the set is built
+	// only when it is first needed.
+	var knownIDs map[string]bool
+	isKnownID := func(id string) bool {
+		if knownIDs == nil {
+			knownIDs = make(map[string]bool, len(rec.released)+n)
+			for _, id := range rec.released {
+				knownIDs[id] = true
+			}
+			for i, id := range rec.ids {
+				if rec.have[i] && !id.IsNull() && !id.IsUnknown() {
+					knownIDs[id.ValueString()] = true
+				}
+			}
+		}
+		return knownIDs[id]
 	}
 	unidentified := make(map[dataset.Digest]int)
 	for i, id := range rec.ids {
-		switch {
-		case !rec.have[i]:
-		case id.IsNull():
+		if rec.have[i] && id.IsNull() {
 			unidentified[rec.entries[i].Key]++
-		default:
-			knownIDs[id.ValueString()] = true
 		}
 	}
 	opts := upload.Options{
 		BatchRows:    int(plan.BatchSize.ValueInt64()),
-		Known:        func(id string) bool { return knownIDs[id] },
+		Known:        isKnownID,
 		Unidentified: unidentified,
 		Log:          func(msg string, kv ...any) { tflog.Warn(ctx, msg, fields(kv)) },
 		Progress: func(sent, total int, elapsed time.Duration) {

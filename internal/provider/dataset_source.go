@@ -89,8 +89,9 @@ func inlineRows(rows []rowModel) []dataset.Row {
 // Problems become diagnostics on the attribute they concern.
 func (s *source) check() (*checked, diag.Diagnostics) {
 	c := &checked{}
+	var fp dataset.Fingerprinter
 	record := func(_ int, row *dataset.Row) error {
-		c.fingerprints = append(c.fingerprints, ledger.Of(row))
+		c.fingerprints = append(c.fingerprints, ledger.Fingerprint{Digest: fp.Digest(row), Key: fp.MatchKey(row)})
 		return nil
 	}
 	if s.file != "" {
