@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
 
 // The tests in this file drive the terraform CLI directly against a built
@@ -328,5 +330,53 @@ func TestAccCLI_unusualRowsWarn(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Fatalf("warnings do not mention %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestAccCLI_foreignRowsWarnButReleasedRowsDoNot: rows added on the platform
+// are reported; rows that left the source, which stay on the platform, are
+// not reported as foreign on later plans.
+func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	c.writeWork("rows.jsonl", jsonl(sampleRows[0], sampleRows[1]))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	res := c.mustTerraform("plan", "-json", "-input=false")
+	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform"); d != nil {
+		t.Fatalf("a row removed from the source is reported as foreign: %s", d.Detail)
+	}
+
+	if _, err := c.emu.AddRows(testSpaceID, "eval", json.RawMessage(rowJSON("UI question", "UI answer", 1))); err != nil {
+		t.Fatal(err)
+	}
+	res = c.mustTerraform("plan", "-json", "-input=false")
+	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform")
+	if d == nil || !strings.Contains(d.Detail, "1 row(s)") {
+		t.Fatalf("no warning about the one foreign row:\n%s", res.stdout)
+	}
+}
+
+// TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs: when the API stores a
+// batch but returns one id fewer, the apply fails, the rows are recorded
+// (never re-sent), and the next refresh fills in their ids from the platform.
+func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultWrongCount, Path: "/api/v1/dataset/upload"})
+	res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	if res.exitCode == 0 || !strings.Contains(res.stderr, "Unexpected number of row ids") {
+		t.Fatalf("apply: exit %d\n%s", res.exitCode, res.stderr)
+	}
+	c.mustTerraform("untaint", "collinear_dataset.test")
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if n := len(c.uploads()); n != 1 {
+		t.Fatalf("%d uploads, want 1: the stored rows must not be sent again", n)
+	}
+	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("state row_ids = %v, want the stored ids %v", got, want)
 	}
 }
