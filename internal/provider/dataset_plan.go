@@ -87,11 +87,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 
-	raw, diags := req.Private.GetKey(ctx, ledger.PrivateKey)
+	led, diags := readLedger(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	led, err := ledger.Decode(raw)
-	if err != nil {
-		resp.Diagnostics.AddError("Unreadable row ledger", err.Error())
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	priorIDs, diags := prior.rowIDs(ctx)

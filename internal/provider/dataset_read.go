@@ -27,11 +27,9 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	raw, diags := req.Private.GetKey(ctx, ledger.PrivateKey)
+	led, diags := readLedger(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	led, err := ledger.Decode(raw)
-	if err != nil {
-		resp.Diagnostics.AddError("Unreadable row ledger", err.Error())
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	importing := led == nil && !st.hasRowIDs()
@@ -45,6 +43,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	spaceID, name := st.SpaceID.ValueString(), st.DatasetName.ValueString()
 
 	remote := &remoteRows{}
+	var err error
 	remote.datasetID, err = r.data.client.LookupDatasetEach(ctx, spaceID, name, remote.add)
 	switch {
 	case errors.Is(err, client.ErrDatasetNotFound):

@@ -111,11 +111,9 @@ func (r *datasetResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	raw, diags := req.Private.GetKey(ctx, ledger.PrivateKey)
+	led, diags := readLedger(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	led, err := ledger.Decode(raw)
-	if err != nil {
-		resp.Diagnostics.AddError("Unreadable row ledger", err.Error())
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultApplyTimeout)
@@ -134,6 +132,24 @@ type stateSetter interface {
 
 type privateSetter interface {
 	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// readLedger reads the record of uploaded rows from private state; nil when
+// there is none yet (before the first apply, or right after an import).
+func readLedger(ctx context.Context, private privateGetter) (*ledger.Ledger, diag.Diagnostics) {
+	raw, diags := private.GetKey(ctx, ledger.PrivateKey)
+	if diags.HasError() {
+		return nil, diags
+	}
+	led, err := ledger.Decode(raw)
+	if err != nil {
+		diags.AddError("Unreadable row ledger", err.Error()+"\n\nNothing was sent. To rebuild the record from the platform, run `terraform state rm <address>` and import the dataset again.")
+	}
+	return led, diags
 }
 
 // apply uploads the rows the plan says are new and records every row that
