@@ -32,6 +32,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
+# shellcheck source=scripts/lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
 
 export GOTOOLCHAIN=local
 export CHECKPOINT_DISABLE=1
@@ -74,10 +76,7 @@ cleanup() {
       wait "$p" 2>/dev/null || true
     fi
   done
-  if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  stop_emulator
   if [[ "${BENCH_KEEP:-}" == 1 ]]; then
     echo "bench: kept $tmp" >&2
   else
@@ -234,38 +233,8 @@ echo "$jsonl: $file_bytes bytes; $json: $(stat -c %s "$json") bytes"
 
 step "Starting the emulator on a free loopback port"
 api_key="bench-key-$RANDOM$RANDOM"
-url_file="$tmp/emulator.url"
-"$tmp/collinear-emulator" -listen 127.0.0.1:0 -api-key "$api_key" -url-file "$url_file" \
-  >"$tmp/emulator.log" 2>&1 &
-emulator_pid=$!
-base_url=""
-for _ in $(seq 1 100); do
-  if [[ -s "$url_file" ]]; then
-    base_url="$(tr -d '[:space:]' <"$url_file")"
-    [[ -n "$base_url" ]] && break
-  fi
-  if ! kill -0 "$emulator_pid" 2>/dev/null; then
-    cat "$tmp/emulator.log" >&2
-    die "the emulator exited early"
-  fi
-  nap 0.1
-done
-[[ -n "$base_url" ]] || die "the emulator did not write its URL within 10 seconds"
-[[ "$base_url" == http://127.0.0.1:* ]] || die "unexpected emulator URL $base_url"
-echo "emulator listening on $base_url"
-
-cat >"$tmp/terraformrc" <<EOF
-disable_checkpoint = true
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/collinear-ai/collinear" = "$tmp/bin"
-  }
-  direct {}
-}
-EOF
-export TF_CLI_CONFIG_FILE="$tmp/terraformrc"
-export COLLINEAR_BASE_URL="$base_url"
-export COLLINEAR_API_KEY="$api_key"
+start_emulator "$tmp/collinear-emulator" "$tmp" "$api_key" || die "the emulator did not start"
+use_dev_override "$tmp/terraformrc" "$tmp/bin" "$api_key"
 
 work="$tmp/work"
 cat >"$work/main.tf" <<EOF

@@ -13,6 +13,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
+# shellcheck source=scripts/lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
 
 export GOTOOLCHAIN=local
 export CHECKPOINT_DISABLE=1
@@ -36,10 +38,7 @@ tmp="$(mktemp -d)"
 emulator_pid=""
 cleanup() {
   local status=$?
-  if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  stop_emulator
   rm -rf "$tmp"
   exit "$status"
 }
@@ -55,43 +54,8 @@ go build -trimpath -o "$tmp/collinear-emulator" ./cmd/collinear-emulator
 
 step "Starting the emulator on a free loopback port"
 api_key="demo-key-$RANDOM$RANDOM"
-url_file="$tmp/emulator.url"
-"$tmp/collinear-emulator" -listen 127.0.0.1:0 -api-key "$api_key" -url-file "$url_file" \
-  >"$tmp/emulator.log" 2>&1 &
-emulator_pid=$!
-
-base_url=""
-for _ in $(seq 1 100); do
-  if [[ -s "$url_file" ]]; then
-    base_url="$(tr -d '[:space:]' <"$url_file")"
-    [[ -n "$base_url" ]] && break
-  fi
-  if ! kill -0 "$emulator_pid" 2>/dev/null; then
-    echo "demo: the emulator exited early:" >&2
-    cat "$tmp/emulator.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-if [[ -z "$base_url" ]]; then
-  echo "demo: the emulator did not write its URL to $url_file within 10 seconds:" >&2
-  cat "$tmp/emulator.log" >&2
-  exit 1
-fi
-echo "emulator listening on $base_url"
-
-cat >"$tmp/terraformrc" <<EOF
-disable_checkpoint = true
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/collinear-ai/collinear" = "$tmp/bin"
-  }
-  direct {}
-}
-EOF
-export TF_CLI_CONFIG_FILE="$tmp/terraformrc"
-export COLLINEAR_BASE_URL="$base_url"
-export COLLINEAR_API_KEY="$api_key"
+start_emulator "$tmp/collinear-emulator" "$tmp" "$api_key" || { echo "demo: the emulator did not start" >&2; exit 1; }
+use_dev_override "$tmp/terraformrc" "$tmp/bin" "$api_key"
 
 cp -R "$repo/examples/quickstart" "$tmp/quickstart"
 cd "$tmp/quickstart"
