@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
@@ -82,10 +81,7 @@ func TestAccDataset_objectResponse(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           e.fileResource("eval", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval", file)),
 		},
 	})
 	if n := len(e.emu.Rows(testSpaceID, "eval")); n != 3 {

@@ -41,10 +41,7 @@ func TestAccDataset_compactRowIDs(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: compact, Check: e.checkRowIDsJSONMatchEmulator("eval")},
-			{
-				Config:           compact,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(compact),
 			{
 				PreConfig: func() {
 					e.write("rows.jsonl", jsonl(append(append([]string{}, rows...), numberedRows(50, 2)...)...))

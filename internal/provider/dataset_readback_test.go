@@ -57,10 +57,7 @@ func TestAccDataset_rowsDeletedOnPlatform(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           e.fileResource("eval", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval", file)),
 		},
 	})
 	if n := len(e.emu.Rows(testSpaceID, "eval")); n != 5 {
@@ -206,10 +203,7 @@ func TestAccDataset_importAdoptsRows(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           e.fileResource("existing", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("existing", file)),
 		},
 	})
 }

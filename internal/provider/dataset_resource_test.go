@@ -56,10 +56,7 @@ func TestAccDataset_createFromJSONArray(t *testing.T) {
 					e.checkRowIDsMatchEmulator("eval-json"),
 				),
 			},
-			{
-				Config:           e.fileResource("eval-json", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval-json", file)),
 		},
 	})
 }
@@ -79,10 +76,7 @@ func TestAccDataset_createFromCSV(t *testing.T) {
 					e.checkRowIDsMatchEmulator("eval-csv"),
 				),
 			},
-			{
-				Config:           e.fileResource("eval-csv", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval-csv", file)),
 		},
 	})
 	// CSV cells become a user turn and an assistant response, sent as JSON.
@@ -131,10 +125,7 @@ func TestAccDataset_createFromRows(t *testing.T) {
 					e.checkRowIDsMatchEmulator("eval-inline"),
 				),
 			},
-			{
-				Config:           inlineConfig(e, "eval-inline", inlineTwoRows),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(inlineConfig(e, "eval-inline", inlineTwoRows)),
 		},
 	})
 	want := []string{
@@ -200,10 +191,7 @@ func TestAccDataset_appendRows(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           e.fileResource("eval", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval", file)),
 		},
 	})
 }
@@ -266,10 +254,7 @@ func TestAccDataset_removeRow(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           e.fileResource("eval", file),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(e.fileResource("eval", file)),
 		},
 	})
 }

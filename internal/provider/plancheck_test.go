@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
@@ -70,3 +71,12 @@ func findChange(plan *tfjson.Plan, address string) *tfjson.ResourceChange {
 
 // tfpath is a top-level attribute path for plan and state checks.
 func tfpath(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
+
+// emptyPlanStep plans config again and expects no change: nothing would be
+// uploaded.
+func emptyPlanStep(config string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}

@@ -100,10 +100,7 @@ func TestAccReliability_commitThenDrop(t *testing.T) {
 							func(*terraform.State) error { return e.checkEachRowOnce("eval", sampleRows) },
 						),
 					},
-					{
-						Config:           e.fileResource("eval", file),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-					},
+					emptyPlanStep(e.fileResource("eval", file)),
 				},
 			})
 		})
@@ -169,10 +166,7 @@ func TestAccReliability_updateResumesAfterFailedBatch(t *testing.T) {
 					},
 				),
 			},
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
+			emptyPlanStep(config),
 		},
 	})
 }
