@@ -380,3 +380,23 @@ func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
 		t.Fatalf("state row_ids = %v, want the stored ids %v", got, want)
 	}
 }
+
+// TestAccCLI_largeListModeWarns: past 5,000 rows a plan in list mode warns to
+// switch to compact_row_ids; in compact mode it does not.
+func TestAccCLI_largeListModeWarns(t *testing.T) {
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(numberedRows(1, listModeWarnRows+1)...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	res := c.mustTerraform("plan", "-json", "-input=false")
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") == nil {
+		t.Fatalf("no warning for %d rows in list mode:\n%s", listModeWarnRows+1, res.stdout)
+	}
+	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  compact_row_ids = true"))
+	res = c.mustTerraform("plan", "-json", "-input=false")
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") != nil {
+		t.Fatal("compact mode still warns about list mode")
+	}
+	if n := len(c.emu.Requests()); n != 0 {
+		t.Fatalf("plans made %d requests", n)
+	}
+}
