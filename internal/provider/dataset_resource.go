@@ -264,7 +264,8 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 	noIDs := 0
 	var sendErr error
 	if toSend > 0 {
-		sendErr = upload.Send(ctx, c, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), toSend, src.rowsToSend(chk, send), opts, func(b upload.Batch) {
+		rows, rereadErr := src.rowsToSend(chk, send)
+		sendErr = upload.Send(ctx, c, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), toSend, rows, opts, func(b upload.Batch) {
 			for k, i := range b.Indexes {
 				id := types.StringNull()
 				if b.IDs != nil {
@@ -280,6 +281,9 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		})
 		if sendErr == nil && rec.count() != n {
 			sendErr = fmt.Errorf("%w: %d of the %d planned rows were read back for upload", upload.ErrSourceChanged, rec.count()-(n-toSend), toSend)
+			if why := rereadErr(); why != nil {
+				sendErr = fmt.Errorf("%w: %v", sendErr, why)
+			}
 		}
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"iter"
 	"strconv"
 	"strings"
@@ -166,9 +167,12 @@ var errStopScan = errors.New("stop")
 
 // rowsToSend yields the rows whose indexes are marked in send, in source
 // order, reading the file again as a stream. Each carries the digest taken by
-// check, so the upload stops if the file changed in between.
-func (s *source) rowsToSend(c *checked, send []bool) iter.Seq[upload.Row] {
-	return func(yield func(upload.Row) bool) {
+// check, so the upload stops if the file changed in between. The returned
+// function tells, after the sequence ended, why the file yielded fewer rows
+// than planned, when it did: it became unreadable, invalid, or longer.
+func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func() error) {
+	var reread error
+	seq := func(yield func(upload.Row) bool) {
 		if s.file == "" {
 			for i := range s.rows {
 				if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: &s.rows[i]}) {
@@ -177,20 +181,28 @@ func (s *source) rowsToSend(c *checked, send []bool) iter.Seq[upload.Row] {
 			}
 			return
 		}
-		var scanErr error
-		_, err := dataset.ScanFile(s.file, s.file, func(i int, row *dataset.Row) error {
+		summary, err := dataset.ScanFile(s.file, s.file, func(i int, row *dataset.Row) error {
 			if i >= len(send) {
-				scanErr = upload.ErrSourceChanged
-				return errStopScan
+				return fmt.Errorf("it now has more than the %d rows planned", len(send))
 			}
 			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row}) {
 				return errStopScan
 			}
 			return nil
 		})
-		_ = scanErr
-		_ = err
+		switch {
+		case err != nil && !errors.Is(err, errStopScan):
+			reread = err
+		case summary.HasErrors():
+			for _, p := range summary.Problems {
+				if p.Severity == dataset.SeverityError {
+					reread = p
+					break
+				}
+			}
+		}
 	}
+	return seq, func() error { return reread }
 }
 
 func stringList(ids []types.String) types.List {
