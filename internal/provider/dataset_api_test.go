@@ -21,12 +21,7 @@ func TestAccDataset_wrongKey(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: e.providerWithKey(wrongKey) + fmt.Sprintf(`
-resource "collinear_dataset" "test" {
-  space_id     = %q
-  dataset_name = "eval"
-  file         = %q
-}`, testSpaceID, file),
+			Config:      e.providerWithKey(wrongKey) + datasetBlock("eval", file),
 			ExpectError: wrapped(`(?i)api key`),
 		}},
 	})
@@ -172,12 +167,7 @@ provider "collinear" {
   base_url = "http://192.0.2.1:8080"
   api_key  = %q
 }
-
-resource "collinear_dataset" "test" {
-  space_id     = %q
-  dataset_name = "eval"
-  file         = %q
-}`, testAPIKey, testSpaceID, file),
+`, testAPIKey) + datasetBlock("eval", file),
 			ExpectError: regexp.MustCompile(`insecure_http`),
 		}},
 	})

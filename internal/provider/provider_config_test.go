@@ -21,12 +21,7 @@ func TestAccProvider_missingKeyNamesBothWays(t *testing.T) {
 provider "collinear" {
   base_url = %q
 }
-
-resource "collinear_dataset" "test" {
-  space_id     = %q
-  dataset_name = "eval"
-  file         = %q
-}`, e.emu.URL(), testSpaceID, file),
+`, e.emu.URL()) + datasetBlock("eval", file),
 			ExpectError: regexp.MustCompile(`(?s)COLLINEAR_API_KEY.*api_key`),
 		}},
 	})
@@ -45,15 +40,8 @@ func TestAccProvider_keyAndURLFromEnvironment(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "collinear" {}
-
-resource "collinear_dataset" "test" {
-  space_id     = %q
-  dataset_name = "eval"
-  file         = %q
-}`, testSpaceID, file),
-			Check: e.checkRowIDsMatchEmulator("eval"),
+			Config: `provider "collinear" {}` + datasetBlock("eval", file),
+			Check:  e.checkRowIDsMatchEmulator("eval"),
 		}},
 	})
 }
@@ -70,12 +58,7 @@ provider "collinear" {
   base_url = "api.collinear.ai"
   api_key  = %q
 }
-
-resource "collinear_dataset" "test" {
-  space_id     = %q
-  dataset_name = "eval"
-  file         = %q
-}`, testAPIKey, testSpaceID, file),
+`, testAPIKey) + datasetBlock("eval", file),
 			ExpectError: regexp.MustCompile(`(?i)absolute`),
 		}},
 	})

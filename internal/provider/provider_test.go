@@ -97,7 +97,13 @@ func (e *accEnv) write(name, content string) string {
 
 // fileResource is a collinear_dataset named "test" over a file.
 func (e *accEnv) fileResource(name, file string, extra ...string) string {
-	return e.provider() + fmt.Sprintf(`
+	return e.provider() + datasetBlock(name, file, extra...)
+}
+
+// datasetBlock is the collinear_dataset "test" over a file, without a
+// provider block.
+func datasetBlock(name, file string, extra ...string) string {
+	return fmt.Sprintf(`
 resource "collinear_dataset" "test" {
   space_id     = %q
   dataset_name = %q
