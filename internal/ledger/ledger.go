@@ -129,18 +129,31 @@ func Of(r *dataset.Row) Fingerprint {
 // so the plan and the apply compute the same pairing.
 func Match(entries []Entry, source []Fingerprint) (assigned []int, removed []int) {
 	var zero dataset.Digest
+	assigned = make([]int, len(source))
+	claimed := make([]bool, len(entries))
+	// The common case is a source that starts with the recorded rows in the
+	// recorded order (nothing changed, or rows appended). Pairing that
+	// prefix position by position gives the same result as the queues below:
+	// the k-th occurrence of a digest in the prefix is the k-th entry with
+	// it. Only what follows needs the maps, which cost about 80 bytes a row.
+	prefix := 0
+	for prefix < len(source) && prefix < len(entries) && entries[prefix].Digest != zero && entries[prefix].Digest == source[prefix].Digest {
+		assigned[prefix] = prefix
+		claimed[prefix] = true
+		prefix++
+	}
 	byDigest := make(map[dataset.Digest][]int)
 	byKey := make(map[dataset.Digest][]int)
-	for i, e := range entries {
+	for i := prefix; i < len(entries); i++ {
+		e := entries[i]
 		if e.Digest == zero {
 			byKey[e.Key] = append(byKey[e.Key], i)
 		} else {
 			byDigest[e.Digest] = append(byDigest[e.Digest], i)
 		}
 	}
-	assigned = make([]int, len(source))
-	claimed := make([]bool, len(entries))
-	for i, f := range source {
+	for i := prefix; i < len(source); i++ {
+		f := source[i]
 		assigned[i] = -1
 		if q := byDigest[f.Digest]; len(q) > 0 {
 			assigned[i] = q[0]
@@ -149,7 +162,8 @@ func Match(entries []Entry, source []Fingerprint) (assigned []int, removed []int
 		}
 	}
 	if len(byKey) > 0 {
-		for i, f := range source {
+		for i := prefix; i < len(source); i++ {
+			f := source[i]
 			if assigned[i] >= 0 {
 				continue
 			}

@@ -482,3 +482,72 @@ func TestMatchProperties(t *testing.T) {
 		}
 	}
 }
+
+// matchByQueues is Match without its prefix shortcut: the definition the
+// shortcut must agree with.
+func matchByQueues(entries []Entry, source []Fingerprint) (assigned []int, removed []int) {
+	var zero dataset.Digest
+	byDigest := make(map[dataset.Digest][]int)
+	byKey := make(map[dataset.Digest][]int)
+	for i, e := range entries {
+		if e.Digest == zero {
+			byKey[e.Key] = append(byKey[e.Key], i)
+		} else {
+			byDigest[e.Digest] = append(byDigest[e.Digest], i)
+		}
+	}
+	assigned = make([]int, len(source))
+	claimed := make([]bool, len(entries))
+	for i, f := range source {
+		assigned[i] = -1
+		if q := byDigest[f.Digest]; len(q) > 0 {
+			assigned[i], claimed[q[0]], byDigest[f.Digest] = q[0], true, q[1:]
+		}
+	}
+	for i, f := range source {
+		if assigned[i] < 0 {
+			if q := byKey[f.Key]; len(q) > 0 {
+				assigned[i], claimed[q[0]], byKey[f.Key] = q[0], true, q[1:]
+			}
+		}
+	}
+	for i, c := range claimed {
+		if !c {
+			removed = append(removed, i)
+		}
+	}
+	return assigned, removed
+}
+
+// TestMatchPrefixShortcut compares Match with its definition on sources that
+// share a prefix with the ledger, which is where the shortcut applies.
+func TestMatchPrefixShortcut(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 11))
+	labels := []string{"A", "B", "C"}
+	for iter := range 5000 {
+		entries := make([]Entry, r.IntN(10))
+		for i := range entries {
+			l := labels[r.IntN(len(labels))]
+			if r.IntN(6) == 0 {
+				entries[i] = imported(l)
+			} else {
+				entries[i] = entry(l)
+			}
+		}
+		source := make([]Fingerprint, 0, 12)
+		for _, e := range entries[:r.IntN(len(entries)+1)] {
+			source = append(source, Fingerprint{Digest: e.Digest, Key: e.Key})
+			if e.Digest == (dataset.Digest{}) {
+				source[len(source)-1] = Fingerprint{Digest: fp("Z").Digest, Key: e.Key}
+			}
+		}
+		for range r.IntN(4) {
+			source = append(source, fp(labels[r.IntN(len(labels))]))
+		}
+		gotA, gotR := Match(entries, source)
+		wantA, wantR := matchByQueues(entries, source)
+		if !slices.Equal(gotA, wantA) || !slices.Equal(gotR, wantR) {
+			t.Fatalf("iteration %d: Match = %v %v, want %v %v\nentries %v\nsource %v", iter, gotA, gotR, wantA, wantR, entries, source)
+		}
+	}
+}

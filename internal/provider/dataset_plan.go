@@ -68,6 +68,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 
+	if prior != nil {
+		src.expectRows(prior.RowCount)
+	}
 	chk, diags := src.check()
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -107,6 +110,7 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	assigned, removed := ledger.Match(led.Rows, chk.fingerprints)
 	ids := make([]types.String, len(assigned))
 	newRows := 0
+	inPlace := len(assigned) == len(priorIDs)
 	for i, e := range assigned {
 		if e >= 0 {
 			ids[i] = priorIDs[e]
@@ -114,8 +118,11 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			ids[i] = types.StringUnknown()
 			newRows++
 		}
+		inPlace = inPlace && e == i
 	}
-	plan.setRowIDs(ids)
+	if !inPlace || !plan.keepRowIDsOf(prior) {
+		plan.setRowIDs(ids)
+	}
 	plan.DatasetID = prior.DatasetID
 	if newRows > 0 && prior.DatasetID.IsNull() {
 		// The API may reveal the dataset's id when it answers the upload.

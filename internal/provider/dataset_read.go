@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -42,7 +43,21 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	ctx = r.data.withMaskedKey(ctx)
 	spaceID, name := st.SpaceID.ValueString(), st.DatasetName.ValueString()
 
+	// The ids in state are read before the lookup, to size what it keeps.
+	var ids []types.String
+	if !importing {
+		var d diag.Diagnostics
+		ids, d = st.rowIDs(ctx)
+		resp.Diagnostics.Append(d...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if led == nil {
+			led = &ledger.Ledger{}
+		}
+	}
 	remote := &remoteRows{}
+	remote.expect(len(ids), ids)
 	var err error
 	remote.datasetID, err = r.data.client.LookupDatasetEach(ctx, spaceID, name, remote.add)
 	switch {
@@ -61,11 +76,6 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if importing {
 		rec = adopt(remote)
 	} else {
-		ids, d := st.rowIDs(ctx)
-		resp.Diagnostics.Append(d...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
 		rec = reconcile(remote, ids, led)
 	}
 
@@ -78,18 +88,22 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if importing && st.CompactRowIDs.IsNull() {
 		st.CompactRowIDs = types.BoolValue(len(rec.ids) > listModeWarnRows)
 	}
-	st.setRowIDs(rec.ids)
 	if importing {
 		st.RowCount = types.Int64Value(int64(len(rec.ids)))
 		st.ContentSHA256 = types.StringNull()
 		st.BatchSize = types.Int64Value(upload.DefaultBatchRows)
 	}
-	encoded, err := (&ledger.Ledger{Rows: rec.entries, Released: rec.released}).Encode()
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to record rows", err.Error())
-		return
+	if !rec.unchanged {
+		// Unchanged, the ids and the private ledger stay as they came:
+		// re-encoding them would only copy tens of megabytes at scale.
+		st.setRowIDs(rec.ids)
+		encoded, err := (&ledger.Ledger{Rows: rec.entries, Released: rec.released}).Encode()
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to record rows", err.Error())
+			return
+		}
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, ledger.PrivateKey, encoded)...)
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, ledger.PrivateKey, encoded)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &st)...)
 
 	if rec.gone > 0 {
@@ -133,18 +147,56 @@ type reconciled struct {
 	released []string
 	gone     int // rows in state no longer on the platform
 	foreign  int // rows on the platform that Terraform does not track
+	// unchanged is true when state and ledger are to stay exactly as they
+	// are; ids and entries are then not built.
+	unchanged bool
+}
+
+// idColumn keeps many short strings in one growing text: at 700,000 rows the
+// ids take 27 MB of text and 5.6 MB of offsets, instead of an allocation and
+// a header per id. Strings returned by at share the text and stay valid.
+type idColumn struct {
+	text strings.Builder
+	ends []int
+}
+
+func (c *idColumn) add(s string) {
+	c.text.WriteString(s)
+	c.ends = append(c.ends, c.text.Len())
+}
+
+func (c *idColumn) len() int { return len(c.ends) }
+
+func (c *idColumn) at(i int) string {
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.text.String()[start:c.ends[i]]
 }
 
 // remoteRows is what a refresh keeps of the platform's rows: their ids and
 // match keys, not their text, so that memory stays small for large datasets.
 type remoteRows struct {
 	datasetID string
-	ids       []string
-	dbIDs     []string
+	ids       idColumn
+	dbIDs     idColumn // "" where the lookup gave none
 	keys      []dataset.Digest
 
 	fp   dataset.Fingerprinter
 	conv []dataset.Message
+}
+
+// expect sizes the columns for about n rows of ids like those in sample.
+func (r *remoteRows) expect(n int, sample []types.String) {
+	if n <= 0 || len(sample) == 0 {
+		return
+	}
+	n = min(n, maxRowsHint)
+	width := len(sample[0].ValueString()) + 1
+	r.ids.text.Grow(n * width)
+	r.ids.ends = make([]int, 0, n)
+	r.keys = make([]dataset.Digest, 0, n)
 }
 
 func (r *remoteRows) add(a *client.Annotation) error {
@@ -152,8 +204,8 @@ func (r *remoteRows) add(a *client.Annotation) error {
 	for _, m := range a.ConvPrefix {
 		r.conv = append(r.conv, dataset.Message{Role: m.Role, Content: m.Content})
 	}
-	r.ids = append(r.ids, a.ID)
-	r.dbIDs = append(r.dbIDs, a.DBID)
+	r.ids.add(a.ID)
+	r.dbIDs.add(a.DBID)
 	r.keys = append(r.keys, r.fp.MatchKeyOf(r.conv, a.Response, a.GroundTruth))
 	return nil
 }
@@ -163,67 +215,112 @@ func (r *remoteRows) add(a *client.Annotation) error {
 // entries carry only the match key; the first apply fills in full digests.
 func adopt(remote *remoteRows) *reconciled {
 	rec := &reconciled{}
-	for i, id := range remote.ids {
-		rec.ids = append(rec.ids, types.StringValue(id))
+	for i := range remote.ids.len() {
+		rec.ids = append(rec.ids, types.StringValue(remote.ids.at(i)))
 		rec.entries = append(rec.entries, ledger.Entry{Key: remote.keys[i]})
 	}
 	return rec
+}
+
+// remoteIndex finds a platform row by the id state holds for it. State lists
+// rows in upload order and the lookup returns them in the same order, so it
+// first tries the row after the last one found; only ids out of that order
+// (rows deleted on the platform or removed from the source in between) build
+// the maps, which cost about 50 bytes a row.
+type remoteIndex struct {
+	remote *remoteRows
+	next   int
+	byID   map[string]int
+	byDBID map[string]int
+}
+
+// lookAhead is how many rows the index skips in order before it builds maps.
+const lookAhead = 8
+
+func (x *remoteIndex) find(id string) (int, bool) {
+	ids := &x.remote.ids
+	for i := x.next; i < min(x.next+lookAhead, ids.len()); i++ {
+		if ids.at(i) == id {
+			x.next = i + 1
+			return i, true
+		}
+	}
+	if x.byID == nil {
+		x.byID = make(map[string]int, ids.len())
+		for i := range ids.len() {
+			x.byID[ids.at(i)] = i
+		}
+	}
+	if i, ok := x.byID[id]; ok {
+		x.next = i + 1
+		return i, true
+	}
+	// The lookup's db_id is consulted only for ids it does not know by id.
+	if x.byDBID == nil {
+		x.byDBID = make(map[string]int)
+		for i := range x.remote.dbIDs.len() {
+			if dbID := x.remote.dbIDs.at(i); dbID != "" {
+				x.byDBID[dbID] = i
+			}
+		}
+	}
+	i, ok := x.byDBID[id]
+	return i, ok
 }
 
 // reconcile drops from state the rows whose ids the platform no longer has,
 // fills in ids the upload did not return by matching content, and counts rows
 // that are on the platform but not tracked.
 func reconcile(remote *remoteRows, ids []types.String, led *ledger.Ledger) *reconciled {
-	byID := make(map[string]int, len(remote.ids))
-	for i, id := range remote.ids {
-		byID[id] = i
-	}
-	// The lookup's db_id is consulted only for ids it does not know by id.
-	var byDBID map[string]int
-	find := func(id string) (int, bool) {
-		if i, ok := byID[id]; ok {
-			return i, true
-		}
-		if byDBID == nil {
-			byDBID = make(map[string]int)
-			for i, dbID := range remote.dbIDs {
-				if dbID != "" {
-					byDBID[dbID] = i
-				}
-			}
-		}
-		i, ok := byDBID[id]
-		return i, ok
-	}
-	claimed := make([]bool, len(remote.ids))
+	index := &remoteIndex{remote: remote}
+	claimed := make([]bool, remote.ids.len())
 	rec := &reconciled{}
-	for _, id := range led.Released {
-		if i, ok := find(id); ok {
-			claimed[i] = true
-			rec.released = append(rec.released, id)
-		}
-	}
-	entries := make([]ledger.Entry, len(ids))
-	if len(led.Rows) == len(ids) {
-		copy(entries, led.Rows)
-	}
+	ledgerFits := len(led.Rows) == len(ids)
 	keep := make([]bool, len(ids))
+	nulls := 0
 	for k, id := range ids {
 		if id.IsNull() || id.IsUnknown() {
 			keep[k] = true
+			nulls++
 			continue
 		}
-		i, ok := find(id.ValueString())
+		i, ok := index.find(id.ValueString())
 		if !ok {
 			rec.gone++
 			continue
 		}
 		keep[k] = true
 		claimed[i] = true
-		if len(led.Rows) != len(ids) {
-			// No usable ledger (state written by hand or damaged): rebuild
-			// it from what the platform shows of each row.
-			entries[k] = ledger.Entry{Key: remote.keys[i]}
+	}
+	for _, id := range led.Released {
+		if i, ok := index.find(id); ok {
+			claimed[i] = true
+			rec.released = append(rec.released, id)
+		}
+	}
+	for _, c := range claimed {
+		if !c {
+			rec.foreign++
+		}
+	}
+	// Rows whose ids are null may be filled in below; everything else left
+	// as it was means state and ledger stay exactly as they are.
+	if rec.gone == 0 && nulls == 0 && ledgerFits && len(rec.released) == len(led.Released) {
+		rec.unchanged = true
+		return rec
+	}
+
+	entries := make([]ledger.Entry, len(ids))
+	if ledgerFits {
+		copy(entries, led.Rows)
+	} else {
+		// No usable ledger (state written by hand or damaged): rebuild it
+		// from what the platform shows of each row.
+		for k, id := range ids {
+			if keep[k] && !id.IsNull() && !id.IsUnknown() {
+				i, _ := index.find(id.ValueString())
+				entries[k] = ledger.Entry{Key: remote.keys[i]}
+			}
 		}
 	}
 	// Rows recorded without an id (the API answered without ids): find them
@@ -242,8 +339,9 @@ func reconcile(remote *remoteRows, ids []types.String, led *ledger.Ledger) *reco
 			}
 		}
 		if q := unclaimed[entries[k].Key]; len(q) > 0 {
-			ids[k] = types.StringValue(remote.ids[q[0]])
+			ids[k] = types.StringValue(remote.ids.at(q[0]))
 			claimed[q[0]] = true
+			rec.foreign--
 			unclaimed[entries[k].Key] = q[1:]
 		}
 	}
@@ -251,11 +349,6 @@ func reconcile(remote *remoteRows, ids []types.String, led *ledger.Ledger) *reco
 		if keep[k] {
 			rec.ids = append(rec.ids, ids[k])
 			rec.entries = append(rec.entries, entries[k])
-		}
-	}
-	for _, c := range claimed {
-		if !c {
-			rec.foreign++
 		}
 	}
 	return rec

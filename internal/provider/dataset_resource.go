@@ -168,6 +168,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		diags.AddError("Rows not known at apply", "The file path or the inline rows are still unknown at apply time. This is a bug in the provider; please report it.")
 		return
 	}
+	src.expectRows(plan.RowCount)
 	chk, d := src.check()
 	diags.Append(d.Errors()...)
 	if diags.HasError() {

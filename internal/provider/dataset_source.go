@@ -22,6 +22,21 @@ import (
 type source struct {
 	file string        // as the user wrote it; "" for inline rows
 	rows []dataset.Row // inline rows
+	// rowsHint is how many rows the source is expected to hold (the planned
+	// or prior row count), to size the fingerprints in one allocation
+	// instead of growing them by copying; 0 when not known.
+	rowsHint int
+}
+
+// maxRowsHint bounds the preallocation a row count taken from state can ask
+// for; a larger source still works, by growing.
+const maxRowsHint = 1 << 24
+
+// expectRows sets rowsHint from a row count attribute when it is known.
+func (s *source) expectRows(count types.Int64) {
+	if !count.IsNull() && !count.IsUnknown() && count.ValueInt64() > 0 {
+		s.rowsHint = int(min(count.ValueInt64(), maxRowsHint))
+	}
 }
 
 // checked is what one pass over a valid source yields: enough to plan and to
@@ -89,7 +104,10 @@ func inlineRows(rows []rowModel) []dataset.Row {
 // check reads the whole source once, validates it and fingerprints each row.
 // Problems become diagnostics on the attribute they concern.
 func (s *source) check() (*checked, diag.Diagnostics) {
-	c := &checked{}
+	c := &checked{fingerprints: make([]ledger.Fingerprint, 0, s.rowsHint)}
+	if s.file == "" {
+		c.fingerprints = make([]ledger.Fingerprint, 0, len(s.rows))
+	}
 	var fp dataset.Fingerprinter
 	record := func(_ int, row *dataset.Row) error {
 		c.fingerprints = append(c.fingerprints, ledger.Fingerprint{Digest: fp.Digest(row), Key: fp.MatchKey(row)})
