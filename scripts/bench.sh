@@ -7,6 +7,8 @@
 #      scripts/genrows, as JSON Lines (for Terraform) and as a JSON array (for curl);
 #   3. times, each on its own (wall seconds):
 #        sha256     sha256sum of the JSONL file (the floor for reading it once);
+#        tf_fixed   terraform apply creating a 1-row dataset: what Terraform
+#                   itself costs per apply here, whatever the size;
 #        curl       one multipart upload of the JSON array with curl (the floor
 #                   for sending the rows once), into another dataset;
 #        apply      terraform apply creating a collinear_dataset (compact_row_ids)
@@ -21,6 +23,9 @@
 #
 # Environment:
 #   BENCH_ROWS      number of rows (default 100000; 700000 is a ~225 MB file)
+#   BENCH_CONTEXT_BYTES  lengthen each row's context to about this many bytes:
+#                   wide rows, so that a large file holds few rows (100000 rows
+#                   with 2000 is a ~210 MB file); default: rows of ~300 bytes
 #   BENCH_RESULTS   results file (default <repo>/.bench/results.jsonl)
 #   BENCH_TF_LOG    if set (e.g. INFO), terraform runs with TF_LOG_PROVIDER at
 #                   that level and the logs are kept in .bench/logs/<run>/ (slower)
@@ -47,6 +52,11 @@ if [[ ! "$rows" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 append_rows=100
+context_bytes="${BENCH_CONTEXT_BYTES:-0}"
+if [[ ! "$context_bytes" =~ ^[0-9]+$ ]]; then
+  echo "bench: BENCH_CONTEXT_BYTES must be a non-negative integer, got '$context_bytes'" >&2
+  exit 2
+fi
 results="${BENCH_RESULTS:-$repo/.bench/results.jsonl}"
 space_id="6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
 provider_name="terraform-provider-collinear"
@@ -145,7 +155,7 @@ poll_rss() {
 declare -A wall=() rss_kb=() load=()
 
 # run_tf NAME EXPECTED_EXIT ARGS...: runs terraform ARGS in the work directory
-# with the RSS poller, records wall time, peak provider RSS and the load, and
+# ($work, or $tf_dir when set) with the RSS poller, records wall time, peak provider RSS and the load, and
 # fails unless terraform exits with EXPECTED_EXIT.
 run_tf() {
   local name="$1" expect="$2"
@@ -158,7 +168,7 @@ run_tf() {
   step "terraform $* ($name)"
   load[$name]="$(load1)"
   t0=$EPOCHREALTIME
-  (cd "$work" && exec "${env_log[@]}" "$terraform_bin" "$@" -no-color) >"$log" 2>&1 &
+  (cd "${tf_dir:-$work}" && exec "${env_log[@]}" "$terraform_bin" "$@" -no-color) >"$log" 2>&1 &
   tf_pid=$!
   poll_rss "$tf_pid" >"$tmp/rss-$name" &
   poll_pid=$!
@@ -227,7 +237,7 @@ go build -trimpath -o "$tmp/genrows" ./scripts/genrows
 step "Generating $rows rows"
 jsonl="$tmp/rows.jsonl"
 json="$tmp/rows.json"
-"$tmp/genrows" -n "$rows" -jsonl "$jsonl" -json "$json"
+"$tmp/genrows" -n "$rows" -context-bytes "$context_bytes" -jsonl "$jsonl" -json "$json"
 file_bytes="$(stat -c %s "$jsonl")"
 echo "$jsonl: $file_bytes bytes; $json: $(stat -c %s "$json") bytes"
 
@@ -285,6 +295,18 @@ echo "${wall[curl]} s, HTTP $http_code, load ${load[curl]}"
 # row in memory, and the request log should hold only Terraform's requests.
 curl -sS --fail -o /dev/null -X POST "$base_url/_emulator/reset"
 
+# Terraform's own cost per apply (starting, planning, starting the provider
+# four times, writing state), measured on a dataset of one row.
+mkdir -p "$tmp/work-fixed"
+head -n 1 "$jsonl" >"$tmp/one-row.jsonl"
+sed -e "s|bench-$rows|bench-fixed|" -e "s|$jsonl|$tmp/one-row.jsonl|" "$work/main.tf" >"$tmp/work-fixed/main.tf"
+# An untimed plan first, so that neither this nor the timed applies pay for
+# the first, cold start of Terraform and the provider binary.
+(cd "$tmp/work-fixed" && "$terraform_bin" plan -input=false -no-color >"$tmp/tf-warmup.log" 2>&1) ||
+  { tail -n 40 "$tmp/tf-warmup.log" >&2; die "the warm-up plan failed"; }
+tf_dir="$tmp/work-fixed" run_tf tf_fixed 0 apply -auto-approve -input=false
+curl -sS --fail -o /dev/null -X POST "$base_url/_emulator/reset"
+
 run_tf apply 0 apply -auto-approve -input=false
 got_rows="$(cd "$work" && "$terraform_bin" output -raw row_count)"
 [[ "$got_rows" == "$rows" ]] || die "row_count after apply is $got_rows, expected $rows"
@@ -295,7 +317,7 @@ echo "apply: $req upload requests, $sent rows, $bad failed; row_count = $got_row
 run_tf noop_plan 0 plan -detailed-exitcode -input=false
 
 step "Appending $append_rows rows"
-"$tmp/genrows" -start "$rows" -n "$append_rows" -jsonl "$jsonl" -append
+"$tmp/genrows" -start "$rows" -n "$append_rows" -context-bytes "$context_bytes" -jsonl "$jsonl" -append
 before="$(log_len)"
 run_tf update 0 apply -auto-approve -input=false
 read -r req sent bad <<<"$(upload_rows_since "$before")"
@@ -306,6 +328,9 @@ got_rows="$(cd "$work" && "$terraform_bin" output -raw row_count)"
 
 # Figures.
 apply_curl="$(ratio "${wall[apply]}" "${wall[curl]}")"
+# The least an apply can take here: Terraform's fixed cost plus the upload.
+floor_curl="$(ratio "$(awk -v a="${wall[tf_fixed]}" -v b="${wall[curl]}" 'BEGIN { print a + b }')" "${wall[curl]}")"
+over_fixed_curl="$(ratio "$(awk -v a="${wall[apply]}" -v b="${wall[tf_fixed]}" 'BEGIN { print a - b }')" "${wall[curl]}")"
 plan_sha="$(ratio "${wall[noop_plan]}" "${wall[sha256]}")"
 update_plan="$(ratio "${wall[update]}" "${wall[noop_plan]}")"
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -319,7 +344,7 @@ verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo met;
 
 step "Results: $rows rows, $file_bytes bytes ($file_mib MiB) JSONL, $cores cores, commit $commit ($commit_state)"
 printf '%-10s %10s %14s %8s\n' step seconds "peak RSS MiB" load1
-for s in sha256 curl apply noop_plan update; do
+for s in sha256 curl tf_fixed apply noop_plan update; do
   r="-"
   [[ -n "${rss_kb[$s]:-}" ]] && r="$(mib "${rss_kb[$s]}")"
   printf '%-10s %10s %14s %8s\n' "$s" "${wall[$s]}" "$r" "${load[$s]}"
@@ -335,6 +360,8 @@ judge() { # VALUE LIMIT APPLIES
   if [[ "$3" == 1 ]]; then echo "$v"; else echo "[$v; target not at this size]"; fi
 }
 printf '%-28s %8s   %s\n' "apply / curl" "$apply_curl" "< 2 at 100k rows: $(judge "$apply_curl" 2 "$at_100k")"
+printf '%-28s %8s   %s\n' "(tf_fixed + curl) / curl" "$floor_curl" "floor: Terraform and the upload alone"
+printf '%-28s %8s   %s\n' "(apply - tf_fixed) / curl" "$over_fixed_curl" "-"
 printf '%-28s %8s   %s\n' "no-op plan / sha256sum" "$plan_sha" "-"
 printf '%-28s %8s   %s\n' "update / no-op plan" "$update_plan" "< 2: $(judge "$update_plan" 2 1)"
 printf '%-28s %8s   %s\n' "no-op plan seconds" "${wall[noop_plan]}" "< 5 at 100k rows: $(judge "${wall[noop_plan]}" 5 "$at_100k")"
@@ -345,16 +372,16 @@ tf_version="$("$terraform_bin" version | awk 'NR == 1 { print $2 }')"
 go_version="$(go env GOVERSION)"
 mkdir -p "$(dirname "$results")"
 {
-  printf '{"time":"%s","commit":"%s","commit_state":"%s","rows":%s,"file_bytes":%s,"nproc":%s,"load_start":%s,"load_end":%s,' \
-    "$run_id" "$commit" "$commit_state" "$rows" "$file_bytes" "$cores" "$load_start" "$load_end"
-  printf '"seconds":{"sha256":%s,"curl":%s,"apply":%s,"noop_plan":%s,"update":%s},' \
-    "${wall[sha256]}" "${wall[curl]}" "${wall[apply]}" "${wall[noop_plan]}" "${wall[update]}"
+  printf '{"time":"%s","commit":"%s","commit_state":"%s","rows":%s,"context_bytes":%s,"file_bytes":%s,"nproc":%s,"load_start":%s,"load_end":%s,' \
+    "$run_id" "$commit" "$commit_state" "$rows" "$context_bytes" "$file_bytes" "$cores" "$load_start" "$load_end"
+  printf '"seconds":{"sha256":%s,"curl":%s,"tf_fixed":%s,"apply":%s,"noop_plan":%s,"update":%s},' \
+    "${wall[sha256]}" "${wall[curl]}" "${wall[tf_fixed]}" "${wall[apply]}" "${wall[noop_plan]}" "${wall[update]}"
   printf '"load1":{"sha256":%s,"curl":%s,"apply":%s,"noop_plan":%s,"update":%s},' \
     "${load[sha256]}" "${load[curl]}" "${load[apply]}" "${load[noop_plan]}" "${load[update]}"
   printf '"peak_rss_mib":{"apply":%s,"noop_plan":%s,"update":%s,"max":%s},' \
     "$(mib "${rss_kb[apply]}")" "$(mib "${rss_kb[noop_plan]}")" "$(mib "${rss_kb[update]}")" "$(mib "$peak_kb")"
-  printf '"ratios":{"apply_curl":%s,"noop_plan_sha256":%s,"update_noop_plan":%s},"terraform":"%s","go":"%s","tf_log":"%s"}\n' \
-    "$apply_curl" "$plan_sha" "$update_plan" \
+  printf '"ratios":{"apply_curl":%s,"tf_fixed_plus_curl_curl":%s,"apply_minus_tf_fixed_curl":%s,"noop_plan_sha256":%s,"update_noop_plan":%s},"terraform":"%s","go":"%s","tf_log":"%s"}\n' \
+    "$apply_curl" "$floor_curl" "$over_fixed_curl" "$plan_sha" "$update_plan" \
     "$tf_version" "$go_version" "${BENCH_TF_LOG:-}"
 } >>"$results"
 echo "appended to $results"

@@ -1,7 +1,7 @@
 // Command genrows writes synthetic, distinct evaluation rows for
 // scripts/bench.sh: each row has a conv_prefix with a user turn (sometimes
 // after a system turn), an assistant response, an integer ground_truth and a
-// context, about 300 bytes as JSON. Rows are deterministic: row i is the same
+// context, about 300 bytes as JSON (-context-bytes makes rows wider). Rows are deterministic: row i is the same
 // on every run, so -start lets the benchmark append new rows to a file.
 //
 //	go run ./scripts/genrows -n 100000 -jsonl rows.jsonl -json rows.json
@@ -47,6 +47,9 @@ var (
 	contexts = []string{"shipping", "returns", "warranty", "billing", "account", "hardware"}
 )
 
+// contextPad is the -context-bytes flag: 0 keeps rows at about 300 bytes.
+var contextPad int
+
 // makeRow returns row i: the order number makes every row distinct, and a
 // per-row pseudo-random choice of topic, product, place and figures makes the
 // rows vary the way real tickets do. A topic's answer matches its question
@@ -73,6 +76,19 @@ func makeRow(i int64) row {
 		GroundTruth: truth,
 		Context:     fmt.Sprintf("%s/ticket-%d", contexts[topic], 100000+i),
 	}
+	if pad := contextPad - len(r.Context); pad > 0 {
+		// Wide rows: the ticket's notes, drawn from the same vocabulary.
+		notes := make([]byte, 0, contextPad)
+		notes = append(notes, r.Context...)
+		notes = append(notes, " notes:"...)
+		for len(notes) < contextPad {
+			notes = append(notes, ' ')
+			notes = append(notes, products[pick(len(products))]...)
+			notes = append(notes, ' ')
+			notes = append(notes, places[pick(len(places))]...)
+		}
+		r.Context = string(notes[:contextPad])
+	}
 	if pick(4) == 0 {
 		r.ConvPrefix = append([]message{{Role: "system",
 			Content: "You are a concise support assistant of an online shop."}}, r.ConvPrefix...)
@@ -86,6 +102,7 @@ func main() {
 	jsonlPath := flag.String("jsonl", "", "write the rows as JSON Lines to this file")
 	jsonPath := flag.String("json", "", "write the rows as one JSON array to this file")
 	appendMode := flag.Bool("append", false, "append to the -jsonl file instead of replacing it")
+	flag.IntVar(&contextPad, "context-bytes", 0, "lengthen each row's context to about this many bytes (wide rows)")
 	flag.Parse()
 	if err := run(*start, *n, *jsonlPath, *jsonPath, *appendMode); err != nil {
 		fmt.Fprintln(os.Stderr, "genrows:", err)
