@@ -167,6 +167,10 @@ type sender struct {
 // platform, before the next is sent, so the caller can record it even if a
 // later batch fails. Send returns the first error; rows of batches not yet
 // sent are not sent.
+//
+// The next batch is read and encoded while the previous one is in flight, so
+// that reading the source overlaps the API's work; at most two batches are
+// held. Batches are still sent one at a time and in order.
 func Send(ctx context.Context, api API, spaceID, datasetName string, total int, rows iter.Seq[Row], opts Options, landed func(Batch)) error {
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = DefaultBatchRows
@@ -178,8 +182,52 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 	for k, n := range opts.Unidentified {
 		s.anonymous[k] = n
 	}
+
+	built := make(chan builtBatch, 1)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(built)
+		buildBatches(rows, opts, built, done)
+	}()
+	// The builder is stopped and waited for before Send returns: the caller
+	// may then look at what reading the source found.
+	defer func() {
+		close(done)
+		<-finished
+	}()
+	for item := range built {
+		if item.err != nil {
+			return item.err
+		}
+		if err := s.deliver(ctx, item.batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// builtBatch is a batch ready to send, or why the next one cannot be built.
+type builtBatch struct {
+	batch *batch
+	err   error
+}
+
+// buildBatches reads rows, checks each against its expected digest and cuts
+// them into batches, which it hands over on out until the rows end, a row
+// differs, or done is closed.
+func buildBatches(rows iter.Seq[Row], opts Options, out chan<- builtBatch, done <-chan struct{}) {
 	next, stop := iter.Pull(rows)
 	defer stop()
+	hand := func(item builtBatch) bool {
+		select {
+		case out <- item:
+			return true
+		case <-done:
+			return false
+		}
+	}
 
 	type pending struct {
 		row       Row
@@ -207,7 +255,8 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 			}
 			canonical := r.Row.AppendCanonical(nil)
 			if dataset.DigestOfCanonical(canonical) != r.Digest {
-				return fmt.Errorf("%w: row %d differs from the row checked at the start of this apply; nothing more was sent", ErrSourceChanged, r.Index+1)
+				hand(builtBatch{err: fmt.Errorf("%w: row %d differs from the row checked at the start of this apply; nothing more was sent", ErrSourceChanged, r.Index+1)})
+				return
 			}
 			if len(b.indexes) > 0 && size+len(canonical)+1 > opts.BatchBytes {
 				// The row is copied: the source reuses it for the next one.
@@ -218,11 +267,8 @@ func Send(ctx context.Context, api API, spaceID, datasetName string, total int, 
 			}
 			add(r, canonical)
 		}
-		if len(b.indexes) == 0 {
-			return nil
-		}
-		if err := s.deliver(ctx, b); err != nil {
-			return err
+		if len(b.indexes) == 0 || !hand(builtBatch{batch: b}) {
+			return
 		}
 	}
 }
