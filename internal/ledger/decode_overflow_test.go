@@ -12,3 +12,37 @@ func TestDecodeHugeCountIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode: whatever private state holds, Decode returns a ledger or an
+// error, never panics, and a ledger it returns encodes and decodes to itself.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"v":1,"n":1,"d":"AAAAAAAAAAAAAAAAAAAAAA==","k":"AAAAAAAAAAAAAAAAAAAAAA=="}`,
+		`{"v":2,"n":2,"d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","k":"AAAAAAAAAAAAAAAAAAAAAA==","kr":"AQ=="}`,
+		`{"v":2,"n":0,"d":"","k":"","kr":"","released":["a"]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := Decode(b)
+		if err != nil || l == nil {
+			return
+		}
+		enc, err := l.Encode()
+		if err != nil {
+			t.Fatalf("Encode of a decoded ledger: %v", err)
+		}
+		again, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("Decode(Encode(l)) = %v\n%s", err, enc)
+		}
+		if len(again.Rows) != len(l.Rows) || len(again.Released) != len(l.Released) {
+			t.Fatalf("round trip changed the ledger: %d/%d rows", len(again.Rows), len(l.Rows))
+		}
+		for i := range l.Rows {
+			if again.Rows[i] != l.Rows[i] {
+				t.Fatalf("round trip changed row %d", i)
+			}
+		}
+	})
+}

@@ -19,7 +19,7 @@ import (
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata/ledger-v1.json (only when deliberately creating a new golden file)")
+var updateGolden = flag.Bool("update", false, "rewrite testdata/ledger-v2.json (only when deliberately creating a new golden file)")
 
 // digestOf is a fixed, hash-derived digest for a label, independent of the
 // dataset package's canonical form.
@@ -143,8 +143,8 @@ func TestEncodeFormat(t *testing.T) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatalf("Encode output is not a JSON object: %v\n%s", err, b)
 	}
-	if string(raw["v"]) != "1" || string(raw["n"]) != "2" {
-		t.Errorf("v=%s n=%s, want v=1 n=2", raw["v"], raw["n"])
+	if string(raw["v"]) != "2" || string(raw["n"]) != "2" {
+		t.Errorf("v=%s n=%s, want v=2 n=2", raw["v"], raw["n"])
 	}
 	if _, ok := raw["released"]; ok {
 		t.Errorf("released written although empty: %s", b)
@@ -184,7 +184,11 @@ func TestDecodeDamaged(t *testing.T) {
 		{"not JSON", `{"v":1,`, []string{"reading the row ledger from private state"}},
 		{"wrong type", `{"v":"1","n":0,"d":"","k":""}`, []string{"reading the row ledger from private state"}},
 		{"array", `[]`, []string{"row ledger"}},
-		{"future version", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":%q}`, d1, d1), []string{"version 2", "upgrade the provider"}},
+		{"future version", fmt.Sprintf(`{"v":3,"n":1,"d":%q,"k":%q}`, d1, d1), []string{"version 3", "upgrade the provider"}},
+		{"v2 key without a row", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":%q,"kr":"AQ=="}`, d1, d1), []string{"damaged", "key 0"}},
+		{"v2 more key rows than keys", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":"","kr":"AA=="}`, d1), []string{"damaged", "key rows"}},
+		{"v2 keys not a multiple of 16", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":"AAAA","kr":"AA=="}`, d1), []string{"damaged", "keys"}},
+		{"v2 truncated gap", fmt.Sprintf(`{"v":2,"n":1,"d":%q,"k":%q,"kr":"gA=="}`, d1, d1), []string{"damaged", "key 0"}},
 		{"version 0", `{"v":0,"n":0,"d":"","k":""}`, []string{"damaged", "no version"}},
 		{"count too high", fmt.Sprintf(`{"v":1,"n":2,"d":%q,"k":%q}`, d1, d1), []string{"damaged", "digests", "2 rows"}},
 		{"count too low", fmt.Sprintf(`{"v":1,"n":1,"d":%q,"k":%q}`, d2, d2), []string{"damaged", "digests", "1 rows"}},
@@ -215,7 +219,8 @@ func TestDecodeDamaged(t *testing.T) {
 	}
 }
 
-// goldenLedger is the ledger committed in testdata/ledger-v1.json. Its
+// goldenLedger is the ledger committed in testdata/ledger-v1.json (and, with
+// fewer keys, in ledger-v2.json). Its
 // digests and keys are those of real rows (the two rows of the upload
 // endpoint's documented example, then {"conv_prefix":[{"role":"user",
 // "content":"What is 2+2?"}],"response":{"role":"assistant","content":"4"}}
@@ -236,8 +241,19 @@ func goldenLedger(t *testing.T) *Ledger {
 }
 
 func TestGoldenV1(t *testing.T) {
-	path := filepath.Join("testdata", "ledger-v1.json")
+	checkGolden(t, 1, goldenLedger(t))
+}
+
+// TestGoldenV2 is the version this provider writes: its committed bytes must
+// keep decoding, and writing the same ledger must give them again, so that an
+// unchanged resource does not churn its private state.
+func TestGoldenV2(t *testing.T) {
+	// As written now: rows whose ids are known keep no key (rows 1 and 3),
+	// so the keys are sparse.
 	want := goldenLedger(t)
+	want.Rows[1].Key = dataset.Digest{}
+	want.Rows[3].Key = dataset.Digest{}
+	path := filepath.Join("testdata", "ledger-v2.json")
 	if *updateGolden {
 		b, err := want.Encode()
 		if err != nil {
@@ -247,21 +263,37 @@ func TestGoldenV1(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	b := checkGolden(t, 2, want)
+	enc, err := want.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(enc, b) {
+		t.Errorf("Encode no longer writes the v2 bytes:\n got %s\nwant %s", enc, b)
+	}
+}
+
+// checkGolden decodes the committed ledger of a version, written by an
+// earlier provider, and compares it with want; it returns the file's bytes.
+func checkGolden(t *testing.T, version int, want *Ledger) []byte {
+	t.Helper()
+	path := filepath.Join("testdata", fmt.Sprintf("ledger-v%d.json", version))
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("the committed v1 ledger is missing: %v", err)
+		t.Fatalf("the committed v%d ledger is missing: %v", version, err)
 	}
-	got, err := Decode(bytes.TrimSpace(b))
+	b = bytes.TrimSpace(b)
+	got, err := Decode(b)
 	if err != nil {
-		t.Fatalf("this provider version cannot read a v1 ledger written by an earlier one: %v", err)
+		t.Fatalf("this provider version cannot read a v%d ledger written by an earlier one: %v", version, err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("v1 ledger decodes to\n%+v\nwant\n%+v", got, want)
+		t.Errorf("v%d ledger decodes to\n%+v\nwant\n%+v", version, got, want)
 	}
 	// Spot-check exact bytes of the decoded entries, independently of
 	// goldenLedger, so that a change to both cannot pass unnoticed.
 	if len(got.Rows) != 4 {
-		t.Fatalf("v1 ledger has %d rows, want 4", len(got.Rows))
+		t.Fatalf("v%d ledger has %d rows, want 4", version, len(got.Rows))
 	}
 	if h := hex.EncodeToString(got.Rows[0].Digest[:]); h != "90cf5f238298d9c815b4823b157106e8" {
 		t.Errorf("row 0 digest %s", h)
@@ -269,15 +301,7 @@ func TestGoldenV1(t *testing.T) {
 	if got.Rows[2].Digest != (dataset.Digest{}) || hex.EncodeToString(got.Rows[2].Key[:]) != "23afe2ef77f69a68f5f92a206f7ea3f4" {
 		t.Errorf("row 2 (imported) = %+v", got.Rows[2])
 	}
-	// Encoding is deterministic: writing the same ledger gives the committed
-	// bytes, so an unchanged resource does not churn its private state.
-	enc, err := want.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(enc, bytes.TrimSpace(b)) {
-		t.Errorf("Encode no longer writes the v1 bytes:\n got %s\nwant %s", enc, bytes.TrimSpace(b))
-	}
+	return b
 }
 
 func TestOf(t *testing.T) {

@@ -194,8 +194,11 @@ func (r *remoteRows) expect(n int, sample []types.String) {
 	}
 	n = min(n, maxRowsHint)
 	width := len(sample[0].ValueString()) + 1
-	r.ids.text.Grow(n * width)
-	r.ids.ends = make([]int, 0, n)
+	// The lookup returns a db_id beside each id; it is about as long.
+	for _, c := range []*idColumn{&r.ids, &r.dbIDs} {
+		c.text.Grow(n * width)
+		c.ends = make([]int, 0, n)
+	}
 	r.keys = make([]dataset.Digest, 0, n)
 }
 
@@ -338,11 +341,16 @@ func reconcile(remote *remoteRows, ids []types.String, led *ledger.Ledger) *reco
 				}
 			}
 		}
-		if q := unclaimed[entries[k].Key]; len(q) > 0 {
+		key := entries[k].Key
+		if q := unclaimed[key]; len(q) > 0 {
 			ids[k] = types.StringValue(remote.ids.at(q[0]))
 			claimed[q[0]] = true
 			rec.foreign--
-			unclaimed[entries[k].Key] = q[1:]
+			unclaimed[key] = q[1:]
+			if entries[k].Digest != (dataset.Digest{}) {
+				// Known by id now, the row needs no key (ledger.EntryFor).
+				entries[k].Key = dataset.Digest{}
+			}
 		}
 	}
 	for k := range ids {

@@ -203,7 +203,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 			if e >= 0 {
 				// A row adopted by an import was matched by its key alone;
 				// from now on it is known by its full digest.
-				rec.keep(i, priorIDs[e], ledger.Entry{Digest: chk.fingerprints[i].Digest, Key: chk.fingerprints[i].Key})
+				rec.keep(i, priorIDs[e], ledger.EntryFor(chk.fingerprints[i], !priorIDs[e].IsNull()))
 			}
 		}
 		rec.released = append(rec.released, led.Released...)
@@ -274,7 +274,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 				} else {
 					noIDs++
 				}
-				rec.keep(i, id, ledger.Entry{Digest: chk.fingerprints[i].Digest, Key: chk.fingerprints[i].Key})
+				rec.keep(i, id, ledger.EntryFor(chk.fingerprints[i], !id.IsNull()))
 			}
 			if b.DatasetID != "" {
 				rec.datasetID = b.DatasetID
