@@ -1,8 +1,6 @@
 package client
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,9 +40,11 @@ func (t *trackingReader) Read(p []byte) (int, error) {
 // uploadDecoder reads an upload's answer as a stream.
 type uploadDecoder struct {
 	tr     *trackingReader
-	dec    *json.Decoder
+	s      *jsonScanner
 	redact func(string) string
 	ids    []string
+	id     jsonID // the id of the row being read
+	text   []byte // the message being read
 }
 
 // DecodeUploadResponse decodes the answer of a successful upload as a stream:
@@ -61,161 +61,214 @@ func DecodeUploadResponse(r io.Reader) (*UploadResult, error) {
 	return decodeUploadResponse(r, func(s string) string { return s })
 }
 
+// decodeUploadResponse reads the answer in one pass. It keeps the behaviour
+// of the encoding/json decoder it replaced (see reference_test.go), which
+// read the top-level array or object token by token and each row or member
+// value whole: a row's problems are found only once the row is complete.
 func decodeUploadResponse(r io.Reader, redact func(string) string) (*UploadResult, error) {
 	d := &uploadDecoder{tr: &trackingReader{r: r}, redact: redact}
-	d.dec = json.NewDecoder(d.tr)
-	d.dec.UseNumber()
+	d.s = newJSONScanner(d.tr)
 
-	tok, err := d.dec.Token()
-	if err != nil {
-		if err == io.EOF && d.tr.err == nil {
+	c, ok := d.s.peekNonSpace()
+	if !ok {
+		if d.tr.err == nil {
 			return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object")
 		}
-		return nil, d.fail(err)
+		return nil, d.fail(io.ErrUnexpectedEOF)
 	}
 	var res *UploadResult
-	switch tok {
-	case json.Delim('['):
+	var err error
+	switch c {
+	case '[':
 		res, err = d.rows()
-	case json.Delim('{'):
+	case '{':
 		res, err = d.object()
 	default:
-		return nil, d.unexpected(fmt.Sprintf("expected a JSON array of rows or an object, got %s", describeToken(tok)))
+		kind, text, err := d.s.appendRawText(nil, 0)
+		if err != nil {
+			return nil, d.fail(err)
+		}
+		return nil, d.unexpected("expected a JSON array of rows or an object, got " + describeScalar(kind, text))
 	}
 	if err != nil {
 		return nil, err
 	}
-	// Anything but EOF after the answer is trailing data, unless the
-	// connection failed after the answer was complete: the answer read is
-	// then whole and is kept, and the read error does not matter.
-	if _, err := d.dec.Token(); err != io.EOF && d.tr.err == nil {
+	// Anything but the end of the input after the answer is trailing data,
+	// unless the connection failed after the answer was complete: the
+	// answer read is then whole and is kept, and the read error does not
+	// matter.
+	if _, more := d.s.peekNonSpace(); more && d.tr.err == nil {
 		return nil, d.unexpected("unexpected data after the end of the JSON answer")
 	}
 	return res, nil
 }
 
-// uploadElement picks only the id out of a row; the other fields are
-// scanned but not kept.
-type uploadElement struct {
-	ID json.RawMessage `json:"id"`
-}
-
 func (d *uploadDecoder) rows() (*UploadResult, error) {
+	d.s.consume() // '['
 	d.ids = []string{}
-	for d.dec.More() {
+	for first := true; ; first = false {
+		more, err := d.s.arrayNext(first)
+		if err != nil {
+			return nil, d.fail(err)
+		}
+		if !more {
+			return &UploadResult{IDs: d.ids}, nil
+		}
 		n := len(d.ids)
 		if n >= maxRowsInAnswer {
 			return nil, d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer))
 		}
-		var el *uploadElement
-		if err := d.dec.Decode(&el); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) {
-				return nil, d.unexpected(fmt.Sprintf("row %d of the answer is a JSON %s, not an object with an id", n, typeErr.Value))
-			}
+		id, problem, err := d.row()
+		if err != nil {
 			return nil, d.fail(err)
 		}
-		if el == nil {
-			return nil, d.unexpected(fmt.Sprintf("row %d of the answer is null, not an object with an id", n))
-		}
-		id, problem := renderID(el.ID)
 		if problem != "" {
 			return nil, d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem))
 		}
 		d.ids = append(d.ids, id)
 	}
-	if err := d.closing(']'); err != nil {
-		return nil, err
+}
+
+// row reads one element of the rows and returns its id, or a problem
+// phrased to follow "row N of the answer ".
+func (d *uploadDecoder) row() (id, problem string, err error) {
+	s := d.s
+	c, err := s.nonSpace()
+	if err != nil {
+		return "", "", err
 	}
-	return &UploadResult{IDs: d.ids}, nil
+	switch kind := kindOf(c); kind {
+	case kindObject:
+		s.consume()
+		d.id.reset()
+		for first := true; ; first = false {
+			key, more, err := s.objectKey(first)
+			if err != nil {
+				return "", "", err
+			}
+			if !more {
+				break
+			}
+			// The last "id" counts, matched as encoding/json matches a
+			// struct field: "ID" is the id too.
+			if keyIs(key, "ID") {
+				err = d.id.read(s, 1)
+			} else {
+				err = s.skipValue(1)
+			}
+			if err != nil {
+				return "", "", err
+			}
+		}
+		id, problem = d.id.render()
+		return id, problem, nil
+	case kindNull:
+		if _, err := s.readLiteral(); err != nil {
+			return "", "", err
+		}
+		return "", "is null, not an object with an id", nil
+	default:
+		if err := s.skipValue(0); err != nil {
+			return "", "", err
+		}
+		return "", fmt.Sprintf("is a JSON %s, not an object with an id", kind), nil
+	}
 }
 
 func (d *uploadDecoder) object() (*UploadResult, error) {
+	s := d.s
+	s.consume() // '{'
 	res := &UploadResult{}
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	for first := true; ; first = false {
+		key, more, err := s.objectKey(first)
 		if err != nil {
 			return nil, d.fail(err)
 		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := d.dec.Decode(&raw); err != nil {
-			return nil, d.fail(err)
+		if !more {
+			return res, nil
 		}
-		switch key {
+		// The keys of the top-level object are matched exactly.
+		switch string(key) {
 		case "dataset_id":
-			if string(raw) == "null" {
+			if err := d.id.read(s, 0); err != nil {
+				return nil, d.fail(err)
+			}
+			if d.id.kind == kindNull {
 				continue
 			}
-			id, problem := renderID(raw)
+			id, problem := d.id.render()
 			if problem != "" {
 				return nil, d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB")
 			}
 			res.DatasetID = id
 		case "message":
-			if string(raw) != "null" {
-				res.Message = excerpt(d.redact(rawText(raw)), maxDetail)
+			var kind jsonKind
+			if kind, d.text, err = s.appendRawText(d.text[:0], 0); err != nil {
+				return nil, d.fail(err)
+			}
+			if kind != kindNull {
+				res.Message = excerpt(d.redact(string(d.text)), maxDetail)
+			}
+		default:
+			if err := s.skipValue(0); err != nil {
+				return nil, d.fail(err)
 			}
 		}
 	}
-	if err := d.closing('}'); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
-// closing reads the delimiter that ends the top-level value.
-func (d *uploadDecoder) closing(want json.Delim) error {
-	tok, err := d.dec.Token()
+// jsonID is an id as last written in an object.
+type jsonID struct {
+	kind jsonKind // kindNone when there was none
+	text []byte   // a string's text, or a number as written
+}
+
+func (id *jsonID) reset() { id.kind, id.text = kindNone, id.text[:0] }
+
+// read reads a value that should be an id; depth is as for skipValue.
+func (id *jsonID) read(s *jsonScanner, depth int) error {
+	c, err := s.nonSpace()
 	if err != nil {
-		return d.fail(err)
+		return err
 	}
-	if tok != want {
-		return d.unexpected(fmt.Sprintf("expected %q, got %s", string(want), describeToken(tok)))
+	id.kind, id.text = kindOf(c), id.text[:0]
+	switch id.kind {
+	case kindString:
+		id.text, err = s.appendString(id.text)
+	case kindNumber:
+		id.text, err = s.appendNumber(id.text)
+	default:
+		err = s.skipValue(depth)
 	}
-	return nil
+	return err
 }
 
-// renderID checks a row id: a non-empty string or a number (kept as
-// written), at most maxIDLength bytes. It returns a problem phrased to follow
-// "row N of the answer " when the id is not usable.
-func renderID(raw json.RawMessage) (string, string) {
-	if len(raw) == 0 {
+// render checks an id: a non-empty string or a number (kept as written), at
+// most maxIDLength bytes. It returns a problem phrased to follow "row N of
+// the answer " when the id is not usable.
+func (id *jsonID) render() (string, string) {
+	switch id.kind {
+	case kindNone:
 		return "", "has no \"id\""
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		var s string
-		if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			// The decoder has validated the literal: without escapes it is
-			// the text itself. This avoids a reflective Unmarshal per row.
-			s = string(inner)
-		} else if err := json.Unmarshal(raw, &s); err != nil {
-			return "", "has an id that is not a valid string"
-		}
-		if s == "" {
+	case kindString, kindNumber:
+		if len(id.text) == 0 {
 			return "", "has an empty id"
 		}
-		if len(s) > maxIDLength {
-			return "", fmt.Sprintf("has an id of %d bytes, more than the %d allowed", len(s), maxIDLength)
+		if len(id.text) > maxIDLength {
+			return "", fmt.Sprintf("has an id of %d bytes, more than the %d allowed", len(id.text), maxIDLength)
 		}
-		return s, ""
-	case c == '-' || (c >= '0' && c <= '9'):
-		if len(raw) > maxIDLength {
-			return "", fmt.Sprintf("has an id of %d bytes, more than the %d allowed", len(raw), maxIDLength)
-		}
-		return string(raw), ""
-	case c == 'n':
+		return string(id.text), ""
+	case kindNull:
 		return "", "has an id that is null"
-	case c == '{':
+	case kindObject:
 		return "", "has an id that is an object, not a string or a number"
-	case c == '[':
+	case kindArray:
 		return "", "has an id that is an array, not a string or a number"
 	}
 	return "", "has an id that is a boolean, not a string or a number"
 }
 
-// fail turns a decoding error into the caller's error: a stream that broke
+// fail turns a reading error into the caller's error: a stream that broke
 // off is an outcome-unknown error (the API said 200, so the rows are
 // probably stored); a syntax error is an unexpected answer.
 func (d *uploadDecoder) fail(err error) error {
@@ -226,22 +279,22 @@ func (d *uploadDecoder) fail(err error) error {
 			PartialIDs:     d.ids,
 		}
 	}
-	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return &OutcomeUnknownError{
 			Cause:          fmt.Errorf("the upload's answer ended early, after %d row id(s)", len(d.ids)),
 			ProbablyStored: true,
 			PartialIDs:     d.ids,
 		}
 	}
-	var syn *json.SyntaxError
+	var syn *jsonSyntaxError
 	if errors.As(err, &syn) {
-		return d.unexpectedAt(syn.Offset, "the answer is not valid JSON: "+syn.Error())
+		return d.unexpectedAt(syn.offset, "the answer is not valid JSON: "+syn.msg)
 	}
 	return d.unexpected(err.Error())
 }
 
 func (d *uploadDecoder) unexpected(reason string) error {
-	return d.unexpectedAt(d.dec.InputOffset(), reason)
+	return d.unexpectedAt(d.s.offset(), reason)
 }
 
 func (d *uploadDecoder) unexpectedAt(offset int64, reason string) error {
@@ -253,22 +306,19 @@ func (d *uploadDecoder) unexpectedAt(offset int64, reason string) error {
 	}
 }
 
-// describeToken names a JSON token for a message without quoting much of it.
-func describeToken(tok json.Token) string {
-	switch v := tok.(type) {
-	case json.Delim:
-		return strconv.Quote(string(v))
-	case string:
-		if utf8.RuneCountInString(v) > 40 {
+// describeScalar names a string, number or literal for a message without
+// quoting much of it; text is as appendRawText gives it.
+func describeScalar(kind jsonKind, text []byte) string {
+	switch kind {
+	case kindString:
+		if utf8.RuneCount(text) > 40 {
 			return "a string"
 		}
-		return "the string " + strconv.Quote(v)
-	case json.Number:
-		return "the number " + excerpt(string(v), 40)
-	case bool:
+		return "the string " + strconv.Quote(string(text))
+	case kindNumber:
+		return "the number " + excerpt(string(text), 40)
+	case kindBool:
 		return "a boolean"
-	case nil:
-		return "null"
 	}
-	return fmt.Sprintf("%T", tok)
+	return "null"
 }
