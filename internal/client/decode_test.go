@@ -170,6 +170,16 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 // BenchmarkDecodeUploadResponse measures decoding the rows answer the current
 // deployment streams back (each row echoed with its id).
 func BenchmarkDecodeUploadResponse(b *testing.B) {
+	benchmarkUploadDecoder(b, decodeUploadResponse)
+}
+
+// BenchmarkReferenceDecodeUploadResponse is the same with the encoding/json
+// decoder that decodeUploadResponse replaced, for comparison.
+func BenchmarkReferenceDecodeUploadResponse(b *testing.B) {
+	benchmarkUploadDecoder(b, referenceDecodeUploadResponse)
+}
+
+func benchmarkUploadDecoder(b *testing.B, decode func(io.Reader, func(string) string) (*UploadResult, error)) {
 	for _, n := range []int{1_000, 100_000} {
 		var buf bytes.Buffer
 		buf.WriteByte('[')
@@ -185,7 +195,7 @@ func BenchmarkDecodeUploadResponse(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := DecodeUploadResponse(bytes.NewReader(data))
+				res, err := decode(bytes.NewReader(data), noRedact)
 				if err != nil || len(res.IDs) != n {
 					b.Fatalf("%v, %d ids", err, len(res.IDs))
 				}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 )
@@ -401,6 +402,48 @@ func TestDecodersMatchReferenceOnLargeAnswers(t *testing.T) {
 		got, err := decodeUploadResponse(r.reader, noRedact)
 		if msg := compareUpload(got, err, wantRes, wantErr); msg != "" {
 			t.Errorf("%s reader: %.2000s", r.name, msg)
+		}
+	}
+}
+
+// failingAfter gives data, then fails with err: alone in a later read, or
+// together with the last bytes.
+func failingAfter(data string, err error, together bool) io.Reader {
+	if together {
+		return iotest.DataErrReader(io.MultiReader(strings.NewReader(data), errReader{err}))
+	}
+	return io.MultiReader(strings.NewReader(data), errReader{err})
+}
+
+// A connection that fails at any byte of a well-formed answer loses the same
+// rows or annotations, and fails the same way, with either decoder; after
+// the whole answer, it loses nothing.
+func TestDecodersMatchReferenceOnReadErrors(t *testing.T) {
+	const rows = ` [{"id":"a","x":[1,"\u00e9"]},{"id":12},{"ID":"c"}] `
+	for cut := range len(rows) + 1 {
+		for _, together := range []bool{false, true} {
+			want, wantErr := referenceDecodeUploadResponse(failingAfter(rows[:cut], syscall.ECONNRESET, together), noRedact)
+			got, err := decodeUploadResponse(failingAfter(rows[:cut], syscall.ECONNRESET, together), noRedact)
+			if msg := compareUpload(got, err, want, wantErr); msg != "" {
+				t.Errorf("upload cut at %d (%q), error with the data %v: %s", cut, rows[:cut], together, msg)
+			}
+			if errors.Is(err, syscall.ECONNRESET) != errors.Is(wantErr, syscall.ECONNRESET) {
+				t.Errorf("upload cut at %d: error %v, reference error %v", cut, err, wantErr)
+			}
+		}
+	}
+
+	const lookup = ` {"dataset_id":"d","dataset_annotations":[{"id":"a","conv_prefix":[{"role":"u","content":"x"}],"ground_truth":1.0},{"id":7}],"z":[true]} `
+	for cut := range len(lookup) + 1 {
+		for _, together := range []bool{false, true} {
+			want := runDataset(referenceDecodeDataset, failingAfter(lookup[:cut], syscall.ECONNRESET, together))
+			got := runDataset(decodeDataset, failingAfter(lookup[:cut], syscall.ECONNRESET, together))
+			if msg := compareDataset(got, want); msg != "" {
+				t.Errorf("lookup cut at %d (%q), error with the data %v: %s", cut, lookup[:cut], together, msg)
+			}
+			if errors.Is(got.err, syscall.ECONNRESET) != errors.Is(want.err, syscall.ECONNRESET) {
+				t.Errorf("lookup cut at %d: error %v, reference error %v", cut, got.err, want.err)
+			}
 		}
 	}
 }

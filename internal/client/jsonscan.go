@@ -91,11 +91,10 @@ func (e *jsonSyntaxError) Error() string { return e.msg }
 // not valid JSON.
 type jsonScanner struct {
 	r    io.Reader
-	buf  []byte
-	pos  int   // next byte to read
-	end  int   // end of the data in buf
-	base int64 // stream offset of buf[0]
-	rerr error // what ended reading: io.EOF or a read error
+	buf  []byte // the data read, in a buffer of capacity scanBufferSize
+	pos  int    // next byte to read
+	base int64  // stream offset of buf[0]
+	rerr error  // what ended reading: io.EOF or a read error
 
 	key   []byte // the object key read last (objectKey)
 	stack []byte // skipValue's closing bytes, kept for reuse
@@ -110,7 +109,7 @@ type jsonScanner struct {
 }
 
 func newJSONScanner(r io.Reader) *jsonScanner {
-	return &jsonScanner{r: r, buf: make([]byte, scanBufferSize)}
+	return &jsonScanner{r: r, buf: make([]byte, 0, scanBufferSize)}
 }
 
 // offset is the stream offset of the next byte.
@@ -127,13 +126,13 @@ func (s *jsonScanner) fill() bool {
 			s.rec = append(s.rec, s.buf[s.recFrom:s.pos]...)
 			s.recFrom = 0
 		}
-		s.end = copy(s.buf, s.buf[s.pos:s.end])
+		s.buf = s.buf[:copy(s.buf[:cap(s.buf)], s.buf[s.pos:])]
 		s.base += int64(s.pos)
 		s.pos = 0
 	}
 	for range maxEmptyReads {
-		n, err := s.r.Read(s.buf[s.end:])
-		s.end += n
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
 		if err != nil {
 			s.rerr = err
 			return n > 0
@@ -149,7 +148,7 @@ func (s *jsonScanner) fill() bool {
 // ensure tries to have n unread bytes in buf (n is small) and reports
 // whether it has.
 func (s *jsonScanner) ensure(n int) bool {
-	for s.end-s.pos < n {
+	for len(s.buf)-s.pos < n {
 		if !s.fill() {
 			return false
 		}
@@ -163,7 +162,7 @@ func (s *jsonScanner) consume() { s.pos++ }
 // peek returns the next byte without consuming it; ok is false at the end
 // of the input.
 func (s *jsonScanner) peek() (c byte, ok bool) {
-	if s.pos == s.end && !s.fill() {
+	if s.pos == len(s.buf) && !s.fill() {
 		return 0, false
 	}
 	return s.buf[s.pos], true
@@ -172,27 +171,25 @@ func (s *jsonScanner) peek() (c byte, ok bool) {
 // peekNonSpace skips whitespace and returns the next byte without consuming
 // it; ok is false at the end of the input.
 func (s *jsonScanner) peekNonSpace() (c byte, ok bool) {
+	c, err := s.nonSpace()
+	return c, err == nil
+}
+
+// nonSpace skips whitespace and returns the next byte without consuming it,
+// or io.ErrUnexpectedEOF at the end of the input.
+func (s *jsonScanner) nonSpace() (byte, error) {
 	for {
-		for s.pos < s.end {
+		for s.pos < len(s.buf) {
 			c := s.buf[s.pos]
 			if c > ' ' || !isSpace(c) {
-				return c, true
+				return c, nil
 			}
 			s.pos++
 		}
 		if !s.fill() {
-			return 0, false
+			return 0, io.ErrUnexpectedEOF
 		}
 	}
-}
-
-// nonSpace is peekNonSpace where the end of the input is an error.
-func (s *jsonScanner) nonSpace() (byte, error) {
-	c, ok := s.peekNonSpace()
-	if !ok {
-		return 0, io.ErrUnexpectedEOF
-	}
-	return c, nil
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -320,12 +317,12 @@ func (s *jsonScanner) appendString(dst []byte) ([]byte, error) {
 	s.consume() // the opening quote
 	for {
 		i := s.pos
-		for i < s.end && !stringSpecial[s.buf[i]] {
+		for i < len(s.buf) && !stringSpecial[s.buf[i]] {
 			i++
 		}
 		dst = append(dst, s.buf[s.pos:i]...)
 		s.pos = i
-		if i == s.end {
+		if i == len(s.buf) {
 			if !s.fill() {
 				return dst, io.ErrUnexpectedEOF
 			}
@@ -344,7 +341,7 @@ func (s *jsonScanner) appendString(dst []byte) ([]byte, error) {
 			return dst, s.syntaxError(c, "in string literal")
 		default:
 			s.ensure(utf8.UTFMax)
-			r, size := utf8.DecodeRune(s.buf[s.pos:s.end])
+			r, size := utf8.DecodeRune(s.buf[s.pos:])
 			if r == utf8.RuneError && size == 1 {
 				dst = utf8.AppendRune(dst, utf8.RuneError)
 			} else {
@@ -451,11 +448,11 @@ func (s *jsonScanner) skipString() error {
 	s.consume() // the opening quote
 	for {
 		i := s.pos
-		for i < s.end && !stringStop[s.buf[i]] {
+		for i < len(s.buf) && !stringStop[s.buf[i]] {
 			i++
 		}
 		s.pos = i
-		if i == s.end {
+		if i == len(s.buf) {
 			if !s.fill() {
 				return io.ErrUnexpectedEOF
 			}
@@ -548,12 +545,12 @@ func (s *jsonScanner) appendNumber(dst []byte) ([]byte, error) {
 func (s *jsonScanner) appendDigits(dst []byte) []byte {
 	for {
 		i := s.pos
-		for i < s.end && isDigit(s.buf[i]) {
+		for i < len(s.buf) && isDigit(s.buf[i]) {
 			i++
 		}
 		dst = append(dst, s.buf[s.pos:i]...)
 		s.pos = i
-		if i < s.end || !s.fill() {
+		if i < len(s.buf) || !s.fill() {
 			return dst
 		}
 	}
