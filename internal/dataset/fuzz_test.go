@@ -35,9 +35,13 @@ func checkScan(t *testing.T, format Format, data []byte) {
 		data = data[:maxFuzzInput] // keep memory bounded; the prefix is an input too
 	}
 	var rows []Row
-	sum, err := Scan(bytes.NewReader(data), format, "f", func(i int, r *Row) error {
+	sum, err := scan(bytes.NewReader(data), format, "f", func(i int, r *Row, canonical []byte) error {
 		if i != len(rows) {
 			t.Fatalf("fn index %d, want %d", i, len(rows))
+		}
+		// The canonical JSON handed over is what encoding the row gives.
+		if want := r.AppendCanonical(nil); !bytes.Equal(canonical, want) {
+			t.Fatalf("row %d: canonical %s, want %s", i, canonical, want)
 		}
 		rows = append(rows, *r)
 		return nil

@@ -31,6 +31,20 @@ func (s *Summary) HasErrors() bool {
 // kept. Returning an error stops the scan and Scan returns that error.
 type RowFunc func(index int, row *Row) error
 
+// CanonicalRowFunc is a RowFunc that also gets the row's canonical JSON (see
+// Row.AppendCanonical), which the scan encodes anyway to hash the source: a
+// caller that needs it, for a digest or a request body, need not encode the
+// row again. canonical is only valid during the call.
+type CanonicalRowFunc func(index int, row *Row, canonical []byte) error
+
+// withCanonical adapts a RowFunc.
+func (fn RowFunc) withCanonical() CanonicalRowFunc {
+	if fn == nil {
+		return nil
+	}
+	return func(index int, row *Row, _ []byte) error { return fn(index, row) }
+}
+
 // ScanFile reads the file at path once, as a stream, validates every row, and
 // calls fn (which may be nil) for each row. name is how problems name the file
 // (the path as the user wrote it). I/O errors (missing, unreadable) are
@@ -38,6 +52,12 @@ type RowFunc func(index int, row *Row) error
 // what fn returned. Once a row has an error, fn is no longer called but the
 // scan goes on to report up to MaxErrors errors.
 func ScanFile(path, name string, fn RowFunc) (*Summary, error) {
+	return ScanFileCanonical(path, name, fn.withCanonical())
+}
+
+// ScanFileCanonical is ScanFile for a function that also takes each row's
+// canonical JSON.
+func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error) {
 	format, err := FormatOf(name)
 	if err != nil {
 		return fileProblem(name, "Unsupported file format", err.Error()), nil
@@ -50,7 +70,7 @@ func ScanFile(path, name string, fn RowFunc) (*Summary, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return fileProblem(name, "Cannot read file", fmt.Sprintf("cannot read %q: it is a directory, not a file", path)), nil
 	}
-	return Scan(f, format, name, fn)
+	return scan(f, format, name, fn)
 }
 
 func describeOpenError(path string, err error) string {
@@ -73,6 +93,10 @@ func fileProblem(name, summary, detail string) *Summary {
 
 // Scan is ScanFile over a reader of a known format.
 func Scan(r io.Reader, format Format, name string, fn RowFunc) (*Summary, error) {
+	return scan(r, format, name, fn.withCanonical())
+}
+
+func scan(r io.Reader, format Format, name string, fn CanonicalRowFunc) (*Summary, error) {
 	s := newScanner(name, fn)
 	switch format {
 	case FormatJSON:
@@ -93,13 +117,13 @@ func Scan(r io.Reader, format Format, name string, fn RowFunc) (*Summary, error)
 // rows, and the canonical array being hashed.
 type scanner struct {
 	c     collector
-	fn    RowFunc
+	fn    CanonicalRowFunc
 	out   *ArrayWriter // hashes the canonical array; its destination is nil
 	rows  int          // rows seen, valid or not
 	fnErr error        // what fn returned (or the hashing writer's error, not expected)
 }
 
-func newScanner(name string, fn RowFunc) *scanner {
+func newScanner(name string, fn CanonicalRowFunc) *scanner {
 	return &scanner{c: collector{file: name}, fn: fn, out: NewArrayWriter(nil)}
 }
 
@@ -125,14 +149,15 @@ func (s *scanner) accept(r *Row, row, line int, enc canonicalEncoder) {
 	if s.failed() {
 		return
 	}
-	if err := s.out.write(enc); err != nil {
+	canonical, err := s.out.write(enc)
+	if err != nil {
 		// Not expected: the writer has no destination and is closed only by
 		// finish. Stop rather than plan a hash of an incomplete array.
 		s.fnErr = err
 		return
 	}
 	if s.fn != nil {
-		if err := s.fn(row-1, r); err != nil {
+		if err := s.fn(row-1, r, canonical); err != nil {
 			s.fnErr = err
 		}
 	}

@@ -34,26 +34,33 @@ func NewArrayWriter(w io.Writer) *ArrayWriter {
 var errWriterClosed = errors.New("dataset: write to a closed ArrayWriter")
 
 // Write appends the row's canonical JSON to the array.
-func (a *ArrayWriter) Write(r *Row) error { return a.write(r) }
+func (a *ArrayWriter) Write(r *Row) error {
+	_, err := a.write(r)
+	return err
+}
 
-func (a *ArrayWriter) write(r canonicalEncoder) error {
+// write appends the row and returns its canonical JSON, which stays valid
+// until the next write: a flush hands the buffer on but does not clear it.
+func (a *ArrayWriter) write(r canonicalEncoder) ([]byte, error) {
 	if a.err != nil {
-		return a.err
+		return nil, a.err
 	}
 	if a.closed {
-		return errWriterClosed
+		return nil, errWriterClosed
 	}
 	if a.rows == 0 {
 		a.buf = append(a.buf, '[')
 	} else {
 		a.buf = append(a.buf, ',')
 	}
+	start := len(a.buf)
 	a.buf = r.appendCanonical(a.buf)
+	canonical := a.buf[start:]
 	a.rows++
 	if len(a.buf) >= flushSize {
-		return a.flush()
+		return canonical, a.flush()
 	}
-	return nil
+	return canonical, nil
 }
 
 // Close ends the array ("[]" when no row was written) and writes out what is

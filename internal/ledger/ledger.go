@@ -60,6 +60,22 @@ type encoded struct {
 
 const currentVersion = 2
 
+// HasUnknownDigests reports whether some entry is known only by its match key
+// (adopted by an import), so that matching needs the source rows' keys. A nil
+// ledger has none.
+func (l *Ledger) HasUnknownDigests() bool {
+	if l == nil {
+		return false
+	}
+	var zero dataset.Digest
+	for _, e := range l.Rows {
+		if e.Digest == zero {
+			return true
+		}
+	}
+	return false
+}
+
 // EntryFor is the entry recorded for an uploaded row. The match key is kept
 // only while the row's id is not known: it is then what finds the row on the
 // platform by content. A row known by id and digest needs neither again.

@@ -68,10 +68,16 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 
+	var led *ledger.Ledger
 	if prior != nil {
 		src.expectRows(prior.RowCount)
+		led, diags = readLedger(ctx, req.Private)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
-	chk, diags := src.check()
+	chk, diags := src.check(led.HasUnknownDigests())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -90,11 +96,6 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 
-	led, diags := readLedger(ctx, req.Private)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	priorIDs, diags := prior.rowIDs(ctx)
 	resp.Diagnostics.Append(diags...)
 	if led == nil {

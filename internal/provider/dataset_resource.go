@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func (r *datasetResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if !known || src == nil {
 		return
 	}
-	_, diags = src.check()
+	_, diags = src.check(false)
 	// Warnings are reported by the plan; validation repeats only errors.
 	resp.Diagnostics.Append(diags.Errors()...)
 }
@@ -168,8 +169,24 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		diags.AddError("Rows not known at apply", "The file path or the inline rows are still unknown at apply time. This is a bug in the provider; please report it.")
 		return
 	}
+	// What the prior state holds decides whether rows need their match keys:
+	// to pair with imported entries, or to be found later by content when
+	// their ids are not known.
+	var priorIDs []types.String
+	withKeys := false
+	if prior != nil {
+		if led == nil {
+			led = &ledger.Ledger{}
+		}
+		priorIDs, d = prior.rowIDs(ctx)
+		diags.Append(d...)
+		if diags.HasError() {
+			return
+		}
+		withKeys = led.HasUnknownDigests() || slices.ContainsFunc(priorIDs, types.String.IsNull)
+	}
 	src.expectRows(plan.RowCount)
-	chk, d := src.check()
+	chk, d := src.check(withKeys)
 	diags.Append(d.Errors()...)
 	if diags.HasError() {
 		return
@@ -184,14 +201,6 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 	rec := newRecord(n)
 	var removed []int
 	if prior != nil {
-		if led == nil {
-			led = &ledger.Ledger{}
-		}
-		priorIDs, d := prior.rowIDs(ctx)
-		diags.Append(d...)
-		if diags.HasError() {
-			return
-		}
 		if len(priorIDs) != len(led.Rows) {
 			diags.AddError("Row ledger does not match state",
 				fmt.Sprintf("State holds %d row ids but the provider's private record of uploaded rows holds %d. Nothing was sent, to avoid uploading rows twice. Run `terraform apply -refresh-only` to rebuild the record from the platform.", len(priorIDs), len(led.Rows)))
@@ -274,7 +283,8 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 				} else {
 					noIDs++
 				}
-				rec.keep(i, id, ledger.EntryFor(chk.fingerprints[i], !id.IsNull()))
+				f := ledger.Fingerprint{Digest: chk.fingerprints[i].Digest, Key: b.Keys[k]}
+				rec.keep(i, id, ledger.EntryFor(f, !id.IsNull()))
 			}
 			if b.DatasetID != "" {
 				rec.datasetID = b.DatasetID

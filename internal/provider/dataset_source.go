@@ -101,20 +101,22 @@ func inlineRows(rows []rowModel) []dataset.Row {
 	return out
 }
 
-// check reads the whole source once, validates it and fingerprints each row.
-// Problems become diagnostics on the attribute they concern.
-func (s *source) check() (*checked, diag.Diagnostics) {
+// check reads the whole source once, validates it and fingerprints each row:
+// its digest always, its match key only when withKeys is set, since the key
+// serves only to pair rows with ledger entries whose digest is unknown
+// (imported rows) or whose id is (see ledger.EntryFor).
+func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 	c := &checked{fingerprints: make([]ledger.Fingerprint, 0, s.rowsHint)}
-	if s.file == "" {
-		c.fingerprints = make([]ledger.Fingerprint, 0, len(s.rows))
-	}
 	var fp dataset.Fingerprinter
-	record := func(_ int, row *dataset.Row) error {
-		c.fingerprints = append(c.fingerprints, ledger.Fingerprint{Digest: fp.Digest(row), Key: fp.MatchKey(row)})
-		return nil
-	}
 	if s.file != "" {
-		summary, err := dataset.ScanFile(s.file, s.file, record)
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(_ int, row *dataset.Row, canonical []byte) error {
+			f := ledger.Fingerprint{Digest: dataset.DigestOfCanonical(canonical)}
+			if withKeys {
+				f.Key = fp.MatchKey(row)
+			}
+			c.fingerprints = append(c.fingerprints, f)
+			return nil
+		})
 		if err != nil {
 			var diags diag.Diagnostics
 			diags.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
@@ -123,8 +125,9 @@ func (s *source) check() (*checked, diag.Diagnostics) {
 		c.summary = summary
 	} else {
 		c.summary = dataset.CheckRows(s.rows)
+		c.fingerprints = make([]ledger.Fingerprint, len(s.rows))
 		for i := range s.rows {
-			_ = record(i, &s.rows[i])
+			c.fingerprints[i] = ledger.Fingerprint{Digest: fp.Digest(&s.rows[i]), Key: fp.MatchKey(&s.rows[i])}
 		}
 	}
 	diags := s.problemDiagnostics(c.summary.Problems)
@@ -199,11 +202,11 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			}
 			return
 		}
-		summary, err := dataset.ScanFile(s.file, s.file, func(i int, row *dataset.Row) error {
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(i int, row *dataset.Row, canonical []byte) error {
 			if i >= len(send) {
 				return fmt.Errorf("it now has more than the %d rows planned", len(send))
 			}
-			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row}) {
+			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row, Canonical: canonical}) {
 				return errStopScan
 			}
 			return nil

@@ -16,7 +16,7 @@ func TestRowsToSendSaysWhyTheFileFellShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &source{file: path}
-	chk, diags := src.check()
+	chk, diags := src.check(true)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}

@@ -67,6 +67,9 @@ type Options struct {
 type Batch struct {
 	// Indexes are the source indexes of the rows the batch carried, in order.
 	Indexes []int
+	// Keys holds each row's match key, aligned with Indexes: what finds a
+	// row stored without an id on the platform later.
+	Keys []dataset.Digest
 	// IDs holds the id of each row, aligned with Indexes, when the API
 	// returned one id per row; nil when it returned none (the
 	// {dataset_id, message} answer) or a count that does not match.
@@ -82,6 +85,9 @@ type Row struct {
 	Index  int
 	Digest dataset.Digest
 	Row    *dataset.Row
+	// Canonical, when set, is the row's canonical JSON as the source reader
+	// already encoded it; it is copied, so it may be reused after the row.
+	Canonical []byte
 }
 
 // ErrSourceChanged means the source no longer has the content that was
@@ -253,7 +259,12 @@ func buildBatches(rows iter.Seq[Row], opts Options, out chan<- builtBatch, done 
 			if !ok {
 				break
 			}
-			canonical := r.Row.AppendCanonical(nil)
+			var canonical []byte
+			if r.Canonical != nil {
+				canonical = append(make([]byte, 0, len(r.Canonical)), r.Canonical...)
+			} else {
+				canonical = r.Row.AppendCanonical(nil)
+			}
 			if dataset.DigestOfCanonical(canonical) != r.Digest {
 				hand(builtBatch{err: fmt.Errorf("%w: row %d differs from the row checked at the start of this apply; nothing more was sent", ErrSourceChanged, r.Index+1)})
 				return
@@ -306,7 +317,7 @@ func (s *sender) deliver(ctx context.Context, b *batch) error {
 
 // accepted records a batch the API answered for.
 func (s *sender) accepted(b *batch, res *client.UploadResult) error {
-	out := Batch{Indexes: b.indexes, DatasetID: res.DatasetID}
+	out := Batch{Indexes: b.indexes, Keys: b.keys, DatasetID: res.DatasetID}
 	var mismatch error
 	switch {
 	case res.IDs == nil:
@@ -403,6 +414,7 @@ func (s *sender) recover(ctx context.Context, b *batch, uploadErr error) (*batch
 		for i := range b.indexes {
 			if !missing[i] {
 				landed.Indexes = append(landed.Indexes, b.indexes[i])
+				landed.Keys = append(landed.Keys, b.keys[i])
 				landed.IDs = append(landed.IDs, found[i])
 			}
 		}
