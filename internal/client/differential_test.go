@@ -69,6 +69,7 @@ func uploadSeeds() []string {
 	}
 	seeds = append(seeds, prefixes(`[{"id":"a","x":[1,-2.5e+3,"\u00e9\ud83d\ude00",true,null,{}]},{"id":12},{"ID":"\"c\""}]`)...)
 	seeds = append(seeds, prefixes(`{"dataset_id":"d-1","message":{"a":[1, true]},"x":null}`)...)
+	seeds = append(seeds, prefixes(`{"message":{"\u00e9\"":["\\"]}}`)...)
 	return seeds
 }
 
@@ -157,6 +158,7 @@ func datasetSeeds() []string {
 		// Whitespace.
 		" \t\r\n{ \"dataset_id\" : \"d\" ,\n \"dataset_annotations\" : [ { \"id\" : \"a\" , \"conv_prefix\" : [ { \"role\" : \"u\" , \"content\" : [ 1 , 2 ] } ] } \n ] } \n",
 	}
+	seeds = append(seeds, prefixes(`{"dataset_annotations":[{"id":"a","conv_prefix":[{"content":{"\u00e9\"":["\\"]}}],"response":{"role":1,"x":"\\"}}]}`)...)
 	seeds = append(seeds, prefixes(`{"dataset_id":"d","dataset_annotations":[{"id":"a","db_id":"u","conv_prefix":[{"role":"user","content":"x\u00e9"},{"role":"s","content":[{"t":1}]}],"response":{"role":"r","content":"y"},"ground_truth":"2","created_at":"t","judge_feedback":{"a":[true,null,-1.5e3]}},{"id":7}],"z":1}`)...)
 	return seeds
 }

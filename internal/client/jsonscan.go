@@ -706,7 +706,9 @@ func (s *jsonScanner) appendRawText(dst []byte, depth int) (jsonKind, []byte, er
 	default:
 		from := s.startRecording()
 		err = s.skipValue(depth)
-		dst = appendCompact(dst, s.stopRecording(from))
+		if raw := s.stopRecording(from); err == nil {
+			dst = appendCompact(dst, raw)
+		}
 	}
 	return kind, dst, err
 }
@@ -718,7 +720,7 @@ func appendCompact(dst, raw []byte) []byte {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
-		case inString && c == '\\':
+		case inString && c == '\\' && i+1 < len(raw):
 			dst = append(dst, c, raw[i+1])
 			i++
 			continue

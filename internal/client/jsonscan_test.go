@@ -144,6 +144,23 @@ func TestAppendCompactMatchesCompact(t *testing.T) {
 	}
 }
 
+// A value cut off inside a string escape is an error, not a panic, when it
+// is to be compacted.
+func TestAppendRawTextCutOff(t *testing.T) {
+	for _, in := range []string{`{"\`, `["\`, `{"a":"\`, `["\u00`, `{"a":[1,`} {
+		s := newJSONScanner(strings.NewReader(in))
+		if _, err := s.nonSpace(); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.appendRawText(nil, 0); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%q: %v, want the input to end too early", in, err)
+		}
+	}
+	if got := appendCompact(nil, []byte(`["\`)); string(got) != `["\` {
+		t.Errorf("appendCompact of a cut-off escape: %q", got)
+	}
+}
+
 // A recording holds exactly the bytes of the values read, however the
 // input arrives and however it nests.
 func TestRecording(t *testing.T) {

@@ -115,9 +115,9 @@ func (a *Annotation) clone() Annotation {
 // copy them to keep them. Its strings (ID, DBID, the messages' text,
 // Response, CreatedAt) are fresh for each annotation and safe to keep.
 //
-// It returns the dataset's id. An error from fn stops the read and is returned. An answer
-// that breaks off midway is an error (fn may already have seen some rows);
-// only a failure before the answer starts is retried.
+// It returns the dataset's id. An error from fn stops the read and is
+// returned. An answer that breaks off midway is an error (fn may already have
+// seen some rows); only a failure before the answer starts is retried.
 func (c *Client) LookupDatasetEach(ctx context.Context, spaceID, datasetName string, fn func(*Annotation) error) (string, error) {
 	resp, err := c.lookup(ctx, spaceID, datasetName)
 	if err != nil {

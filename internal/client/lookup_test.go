@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -132,4 +133,28 @@ func FuzzDecodeDataset(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The decoder reuses the *Annotation and its slice between calls, but the
+// strings it hands out stay intact when kept.
+func TestDecodeDatasetStringsAreSafeToKeep(t *testing.T) {
+	in := `{"dataset_annotations":[
+		{"id":"a","db_id":"da","conv_prefix":[{"role":"user","content":"one"}],"response":"r1","created_at":"t1"},
+		{"id":"b","db_id":"db","conv_prefix":[{"role":"system","content":"two"}],"response":"r2","created_at":"t2"}]}`
+	var kept []string
+	var seen []*Annotation
+	_, err := decodeDataset(strings.NewReader(in), noRedact, func(a *Annotation) error {
+		seen = append(seen, a)
+		kept = append(kept, a.ID, a.DBID, a.ConvPrefix[0].Role, a.ConvPrefix[0].Content, a.Response, a.CreatedAt)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "da", "user", "one", "r1", "t1", "b", "db", "system", "two", "r2", "t2"}; !slices.Equal(kept, want) {
+		t.Errorf("kept %q, want %q", kept, want)
+	}
+	if len(seen) != 2 || seen[0] != seen[1] {
+		t.Errorf("the *Annotation is not reused: %p, %p", seen[0], seen[1])
+	}
 }
