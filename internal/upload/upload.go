@@ -13,7 +13,6 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,35 +121,54 @@ func (e *UnverifiedError) Error() string {
 func (e *UnverifiedError) Unwrap() error { return e.Upload }
 
 // batch is the rows of one request: their source indexes, match keys and
-// canonical JSON, from which the body of any subset can be rebuilt.
+// canonical JSON. The JSON is kept as the request body itself, the array
+// "[row,row,...]", so that sending it copies nothing; ends marks where each
+// row stops, from which the body of any subset can be rebuilt.
 type batch struct {
 	indexes []int
 	keys    []dataset.Digest
-	rows    [][]byte
+	json    []byte // the JSON array of the rows; closed by close
+	ends    []int  // ends[i] is the offset just past row i in json
 }
 
-func (b *batch) body(buf *bytes.Buffer) []byte {
-	buf.Reset()
-	buf.WriteByte('[')
-	for i, r := range b.rows {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(r)
+// add appends a row given its canonical JSON.
+func (b *batch) add(index int, key dataset.Digest, canonical []byte) {
+	if len(b.json) == 0 {
+		b.json = append(b.json, '[')
+	} else {
+		b.json = append(b.json, ',')
 	}
-	buf.WriteByte(']')
-	return buf.Bytes()
+	b.json = append(b.json, canonical...)
+	b.indexes = append(b.indexes, index)
+	b.keys = append(b.keys, key)
+	b.ends = append(b.ends, len(b.json))
 }
+
+// close ends the array; the batch is then ready to send.
+func (b *batch) close() { b.json = append(b.json, ']') }
+
+// row is the canonical JSON of row i.
+func (b *batch) row(i int) []byte {
+	start := 1 // past "[" or ","
+	if i > 0 {
+		start = b.ends[i-1] + 1
+	}
+	return b.json[start:b.ends[i]]
+}
+
+// body is the request body: the JSON array of the rows.
+func (b *batch) body() []byte { return b.json }
 
 // subset keeps the rows at positions where keep is true.
 func (b *batch) subset(keep []bool) *batch {
 	out := &batch{}
 	for i, k := range keep {
 		if k {
-			out.indexes = append(out.indexes, b.indexes[i])
-			out.keys = append(out.keys, b.keys[i])
-			out.rows = append(out.rows, b.rows[i])
+			out.add(b.indexes[i], b.keys[i], b.row(i))
 		}
+	}
+	if len(out.indexes) > 0 {
+		out.close()
 	}
 	return out
 }
@@ -163,7 +181,6 @@ type sender struct {
 	landed        func(Batch)
 	ours          map[string]bool        // ids recorded during this Send
 	anonymous     map[dataset.Digest]int // rows landed during this Send without ids, by match key
-	buf           bytes.Buffer
 	sent, total   int
 	start         time.Time
 }
@@ -235,23 +252,16 @@ func buildBatches(rows iter.Seq[Row], opts Options, out chan<- builtBatch, done 
 		}
 	}
 
-	type pending struct {
-		row       Row
-		canonical []byte
-	}
-	var carry *pending // a row that did not fit in the previous batch
+	// carry is a row that did not fit in the previous batch: its canonical
+	// JSON is copied, since the source reuses its buffers for the next row.
+	var carry *batch
 	var fp dataset.Fingerprinter
+	var encoded []byte
+	sizeHint := 0 // the previous batch's body size: batches are alike
 	for {
-		b := &batch{}
-		size := 1 // the brackets, less the comma counted for the first row
-		add := func(r Row, canonical []byte) {
-			b.indexes = append(b.indexes, r.Index)
-			b.keys = append(b.keys, fp.MatchKey(r.Row))
-			b.rows = append(b.rows, canonical)
-			size += len(canonical) + 1
-		}
+		b := &batch{json: make([]byte, 0, sizeHint)}
 		if carry != nil {
-			add(carry.row, carry.canonical)
+			b.add(carry.indexes[0], carry.keys[0], carry.row(0))
 			carry = nil
 		}
 		for len(b.indexes) < opts.BatchRows {
@@ -259,24 +269,26 @@ func buildBatches(rows iter.Seq[Row], opts Options, out chan<- builtBatch, done 
 			if !ok {
 				break
 			}
-			var canonical []byte
-			if r.Canonical != nil {
-				canonical = append(make([]byte, 0, len(r.Canonical)), r.Canonical...)
-			} else {
-				canonical = r.Row.AppendCanonical(nil)
+			canonical := r.Canonical
+			if canonical == nil {
+				encoded = r.Row.AppendCanonical(encoded[:0])
+				canonical = encoded
 			}
 			if dataset.DigestOfCanonical(canonical) != r.Digest {
 				hand(builtBatch{err: fmt.Errorf("%w: row %d differs from the row checked at the start of this apply; nothing more was sent", ErrSourceChanged, r.Index+1)})
 				return
 			}
-			if len(b.indexes) > 0 && size+len(canonical)+1 > opts.BatchBytes {
-				// The row is copied: the source reuses it for the next one.
-				row := *r.Row
-				r.Row = &row
-				carry = &pending{row: r, canonical: canonical}
+			// The body is the array: "[" or ",", the rows, and "]".
+			if len(b.indexes) > 0 && len(b.json)+1+len(canonical)+1 > opts.BatchBytes {
+				carry = &batch{}
+				carry.add(r.Index, fp.MatchKey(r.Row), canonical)
 				break
 			}
-			add(r, canonical)
+			b.add(r.Index, fp.MatchKey(r.Row), canonical)
+		}
+		if len(b.indexes) > 0 {
+			b.close()
+			sizeHint = min(len(b.json)+len(b.json)/16, opts.BatchBytes)
 		}
 		if len(b.indexes) == 0 || !hand(builtBatch{batch: b}) {
 			return
@@ -290,7 +302,7 @@ func (s *sender) deliver(ctx context.Context, b *batch) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := s.api.Upload(ctx, s.spaceID, s.name, b.body(&s.buf))
+		res, err := s.api.Upload(ctx, s.spaceID, s.name, b.body())
 		if err == nil {
 			return s.accepted(b, res)
 		}
