@@ -29,6 +29,8 @@ const benchPlanRows = 100_000
 // benchWorld is a dataset of benchPlanRows rows created through the provider,
 // with the state and private state Terraform would hold after the apply.
 type benchWorld struct {
+	file    string
+	rows    int
 	srv     tfprotov6.ProviderServer
 	typ     tftypes.Type
 	config  *tfprotov6.DynamicValue
@@ -38,13 +40,19 @@ type benchWorld struct {
 
 func writeBenchRows(b *testing.B, path string, n int) {
 	b.Helper()
-	f, err := os.Create(path)
+	appendBenchRows(b, path, 0, n, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+}
+
+// appendBenchRows writes rows start to start+n-1; each is distinct.
+func appendBenchRows(b *testing.B, path string, start, n, flags int) {
+	b.Helper()
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		b.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	topics := []string{"shipping", "returns", "warranty", "billing", "account"}
-	for i := range n {
+	for i := start; i < start+n; i++ {
 		fmt.Fprintf(w, `{"conv_prefix":[{"role":"user","content":"Order #%07d: how long does delivery of item %d take to zone %d, and can I change the address after it ships?"}],"response":{"role":"assistant","content":"Delivery usually takes %d to %d business days once the order has shipped; the address can be changed before dispatch."},"ground_truth":%d,"context":"%s/ticket-%d"}`+"\n",
 			i, i%977, i%31, 2+i%5, 7+i%30, i%2, topics[i%len(topics)], 100000+i)
 	}
@@ -154,7 +162,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	if got := len(emu.Rows(testSpaceID, "bench")); got != benchPlanRows {
 		b.Fatalf("%d rows stored, want %d", got, benchPlanRows)
 	}
-	return &benchWorld{srv: srv, typ: typ, config: config, state: applied.NewState, private: applied.Private}
+	return &benchWorld{file: file, rows: benchPlanRows, srv: srv, typ: typ, config: config, state: applied.NewState, private: applied.Private}
 }
 
 // refresh is ReadResource on the applied state, as the refresh of a plan.
@@ -223,4 +231,48 @@ func BenchmarkPlanPath100k(b *testing.B) {
 			w.plan(b, w.refresh(b))
 		}
 	})
+}
+
+// update appends n rows to the file, then plans and applies the change as
+// Terraform's apply walk does (PlanResourceChange, then ApplyResourceChange
+// with the planned private state), and keeps the new state.
+func (w *benchWorld) update(b *testing.B, n int) {
+	ctx := context.Background()
+	appendBenchRows(b, w.file, w.rows, n, os.O_WRONLY|os.O_APPEND)
+	w.rows += n
+	prior, err := w.state.Unmarshal(w.typ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := w.srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: "collinear_dataset", PriorState: w.state, ProposedNewState: dynamic(b, w.typ, prior),
+		Config: w.config, PriorPrivate: w.private,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := diagsErr(plan.Diagnostics); err != nil {
+		b.Fatal(err)
+	}
+	applied, err := w.srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: "collinear_dataset", PriorState: w.state, PlannedState: plan.PlannedState,
+		Config: w.config, PlannedPrivate: plan.PlannedPrivate,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := diagsErr(applied.Diagnostics); err != nil {
+		b.Fatal(err)
+	}
+	w.state, w.private = applied.NewState, applied.Private
+}
+
+// BenchmarkUpdateAppend100 is the provider's share of the apply walk of an
+// update that appends 100 rows to a 100,000-row dataset.
+func BenchmarkUpdateAppend100(b *testing.B) {
+	w := newBenchWorld(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		w.update(b, 100)
+	}
 }
