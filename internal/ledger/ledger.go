@@ -83,7 +83,7 @@ func EntryFor(f Fingerprint, idKnown bool) Entry {
 	if idKnown {
 		return Entry{Digest: f.Digest}
 	}
-	return Entry{Digest: f.Digest, Key: f.Key}
+	return Entry(f)
 }
 
 // Encode serializes the ledger for private state, in the current version.

@@ -560,7 +560,7 @@ func TestMatchPrefixShortcut(t *testing.T) {
 		}
 		source := make([]Fingerprint, 0, 12)
 		for _, e := range entries[:r.IntN(len(entries)+1)] {
-			source = append(source, Fingerprint{Digest: e.Digest, Key: e.Key})
+			source = append(source, Fingerprint(e))
 			if e.Digest == (dataset.Digest{}) {
 				source[len(source)-1] = Fingerprint{Digest: fp("Z").Digest, Key: e.Key}
 			}
