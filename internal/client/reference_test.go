@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -430,15 +429,7 @@ func referenceResponseText(raw json.RawMessage) string {
 // referenceParseInteger accepts an integer written as a number (1, 1.0, 1e0) or a
 // string holding one.
 func referenceParseInteger(raw json.RawMessage) (int64, bool) {
-	text := rawText(raw)
-	if v, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return v, true
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, false
-	}
-	return int64(f), true
+	return parseInteger(rawText(raw))
 }
 
 func referenceExpectDelim(dec *json.Decoder, want json.Delim) error {
