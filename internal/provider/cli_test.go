@@ -400,3 +400,40 @@ func TestAccCLI_largeListModeWarns(t *testing.T) {
 		t.Fatalf("plans made %d requests", n)
 	}
 }
+
+// TestAccCLI_compactAppendPlanShowsOnlyNewChunks: in compact mode, the plan
+// of an append leaves the chunks of ids already uploaded unchanged and hidden
+// and shows one unknown element for the new rows, instead of printing every
+// id held before (as an unknown single string would) or the chunk next to the
+// change (as a list would).
+func TestAccCLI_compactAppendPlanShowsOnlyNewChunks(t *testing.T) {
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 2*rowIDsPerChunk+500)
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  compact_row_ids = true"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	stored := c.storedIDs("eval")
+
+	c.writeWork("rows.jsonl", jsonl(append(rows, numberedRows(9000, 3)...)...))
+	res := c.mustTerraform("plan", "-no-color", "-input=false")
+	for _, id := range []string{stored[0], stored[len(stored)-1]} {
+		if strings.Contains(res.stdout, id) {
+			t.Fatalf("the plan prints the id %s of a row already uploaded:\n%s", id, res.stdout)
+		}
+	}
+	for _, want := range []string{"row_count       = 2500 -> 2503", "# (3 unchanged elements hidden)", `+ "000002500" = (known after apply)`} {
+		if !strings.Contains(res.stdout, want) {
+			t.Fatalf("the plan does not show %q:\n%s", want, res.stdout)
+		}
+	}
+
+	before := len(c.uploads())
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if got := c.uploads()[before:]; len(got) != 1 || len(got[0]) != 3 {
+		t.Fatalf("the append uploaded %v, want one request of the 3 new rows", got)
+	}
+	res = c.mustTerraform("plan", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("the plan after the append is not empty:\n%s", res.stdout)
+	}
+}

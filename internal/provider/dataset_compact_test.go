@@ -3,24 +3,45 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
-// checkRowIDsJSONMatchEmulator checks that row_ids_json holds exactly the
-// emulator's ids, in order, and that row_ids is null.
+// checkRowIDsJSONMatchEmulator checks that row_ids_json, decoded chunk by
+// chunk, holds exactly the emulator's ids, in order, and that row_ids is null.
 func (e *accEnv) checkRowIDsJSONMatchEmulator(name string) func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		attrs := s.RootModule().Resources["collinear_dataset.test"].Primary.Attributes
 		if _, ok := attrs["row_ids.#"]; ok {
 			return fmt.Errorf("row_ids is set in compact mode: %s elements", attrs["row_ids.#"])
 		}
+		var keys []string
+		for k := range attrs {
+			if key, ok := strings.CutPrefix(k, "row_ids_json."); ok && key != "%" {
+				keys = append(keys, key)
+			}
+		}
+		if n, err := strconv.Atoi(attrs["row_ids_json.%"]); err != nil || n != len(keys) {
+			return fmt.Errorf("row_ids_json.%% = %q for %d keys", attrs["row_ids_json.%"], len(keys))
+		}
+		slices.Sort(keys)
 		var ids []string
-		if err := json.Unmarshal([]byte(attrs["row_ids_json"]), &ids); err != nil {
-			return fmt.Errorf("row_ids_json %q: %v", attrs["row_ids_json"], err)
+		for _, key := range keys {
+			var chunk []string
+			if err := json.Unmarshal([]byte(attrs["row_ids_json."+key]), &chunk); err != nil {
+				return fmt.Errorf("row_ids_json[%s]: %v", key, err)
+			}
+			if len(chunk) == 0 || len(chunk) > rowIDsPerChunk || key != chunkKey(len(ids)) {
+				return fmt.Errorf("row_ids_json[%s] holds %d ids after %d", key, len(chunk), len(ids))
+			}
+			ids = append(ids, chunk...)
 		}
 		if got, want := fmt.Sprint(ids), fmt.Sprint(e.storedIDs(name)); got != want || len(ids) == 0 {
 			return fmt.Errorf("row_ids_json = %s, want %s", got, want)
@@ -29,8 +50,8 @@ func (e *accEnv) checkRowIDsJSONMatchEmulator(name string) func(*terraform.State
 	}
 }
 
-// TestAccDataset_compactRowIDs: in compact mode the ids live in one JSON
-// string; appending rows still sends only the new ones; switching modes moves
+// TestAccDataset_compactRowIDs: in compact mode the ids live in chunks of
+// JSON; appending rows still sends only the new ones; switching modes moves
 // the ids and uploads nothing.
 func TestAccDataset_compactRowIDs(t *testing.T) {
 	e := newAccEnv(t)
@@ -50,7 +71,10 @@ func TestAccDataset_compactRowIDs(t *testing.T) {
 				Config: compact,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("collinear_dataset.test", plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue("collinear_dataset.test", tfpath("row_ids_json")),
+					// The chunk of the 4 uploaded rows stays known; only the
+					// new rows' chunk is unknown.
+					plancheck.ExpectKnownValue("collinear_dataset.test", tfpath("row_ids_json").AtMapKey("000000000"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue("collinear_dataset.test", tfpath("row_ids_json").AtMapKey("000000004")),
 				}},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					e.checkRowIDsJSONMatchEmulator("eval"),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -12,21 +13,61 @@ import (
 )
 
 // The ids live in one of two attributes: the row_ids list, readable in plans
-// element by element, or row_ids_json, one string that stays cheap for large
-// datasets. These helpers hide which.
+// element by element, or row_ids_json, a map of JSON strings that stays cheap
+// for large datasets. These helpers hide which.
+
+// rowIDsPerChunk is how many ids one element of row_ids_json holds at most.
+// A map of a few hundred strings compares quickly (100,000 ids make 100
+// elements). It is a map, not a list, because Terraform shows a changed list
+// element together with its unchanged neighbours, while it hides every
+// unchanged map element: a plan that adds rows shows only the new chunks.
+const rowIDsPerChunk = 1000
+
+// chunkKey is the key of the chunk whose first row is the i-th: zero-padded,
+// so that the keys sort, and Terraform's `for` over the map runs, in row
+// order.
+func chunkKey(i int) string { return fmt.Sprintf("%09d", i) }
 
 // rowIDs returns the ids of a state, from whichever attribute holds them.
 func (m *datasetModel) rowIDs(ctx context.Context) ([]types.String, diag.Diagnostics) {
 	if !m.RowIDsJSON.IsNull() && !m.RowIDsJSON.IsUnknown() {
-		ids, err := decodeRowIDsJSON(m.RowIDsJSON.ValueString())
-		if err != nil {
-			var diags diag.Diagnostics
-			diags.AddAttributeError(path.Root("row_ids_json"), "Unreadable row ids", fmt.Sprintf("row_ids_json in state is not a JSON array of strings: %v", err))
-			return nil, diags
+		var ids []types.String
+		for _, elem := range sortedChunks(m.RowIDsJSON) {
+			chunk, ok := elem.value.(types.String)
+			var err error
+			var part []types.String
+			if !ok || chunk.IsNull() || chunk.IsUnknown() {
+				err = fmt.Errorf("element %q is not a known string", elem.key)
+			} else {
+				part, err = decodeRowIDsJSON(chunk.ValueString())
+			}
+			if err != nil {
+				var diags diag.Diagnostics
+				diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", fmt.Sprintf("row_ids_json in state is not a map of JSON arrays of strings: %v", err))
+				return nil, diags
+			}
+			ids = append(ids, part...)
 		}
 		return ids, nil
 	}
 	return idsOf(ctx, m.RowIDs)
+}
+
+type keyedChunk struct {
+	key   string
+	value attrValue
+}
+
+// sortedChunks returns the elements of row_ids_json in key order, which is
+// row order.
+func sortedChunks(m types.Map) []keyedChunk {
+	elems := m.Elements()
+	out := make([]keyedChunk, 0, len(elems))
+	for k, v := range elems {
+		out = append(out, keyedChunk{k, v})
+	}
+	slices.SortFunc(out, func(a, b keyedChunk) int { return strings.Compare(a.key, b.key) })
+	return out
 }
 
 // hasRowIDs reports whether the state records any ids at all (an import has
@@ -37,27 +78,60 @@ func (m *datasetModel) hasRowIDs() bool {
 
 func (m *datasetModel) compact() bool { return m.CompactRowIDs.ValueBool() }
 
-// setRowIDs stores ids in the attribute the mode asks for and nulls the other.
-// Unknown elements are allowed only in list mode.
-func (m *datasetModel) setRowIDs(ids []types.String) {
+// setRowIDs stores ids, some of which may be unknown in a plan, in the
+// attribute the mode asks for and nulls the other. In compact mode the chunks
+// of prior (nil for none) that still hold the same ids at the same place are
+// kept as they are, so that a plan and its apply cut the ids alike and an
+// append leaves every existing chunk unchanged.
+func (m *datasetModel) setRowIDs(ids []types.String, prior *datasetModel) {
 	if !m.compact() {
 		m.RowIDs = stringList(ids)
-		m.RowIDsJSON = types.StringNull()
+		m.RowIDsJSON = types.MapNull(types.StringType)
 		return
 	}
-	for _, id := range ids {
-		if id.IsUnknown() {
-			m.setRowIDsUnknown()
-			return
-		}
+	var priorChunks []keyedChunk
+	if prior != nil && prior.compact() && !prior.RowIDsJSON.IsNull() && !prior.RowIDsJSON.IsUnknown() {
+		priorChunks = sortedChunks(prior.RowIDsJSON)
 	}
-	m.RowIDsJSON = types.StringValue(encodeRowIDsJSON(ids))
+	m.RowIDsJSON = types.MapValueMust(types.StringType, chunkRowIDs(ids, priorChunks))
 	m.RowIDs = types.ListNull(types.StringType)
+}
+
+// chunkRowIDs cuts ids into the elements of row_ids_json, keyed by their
+// first row: first the prior chunks, as long as each still holds exactly the
+// ids at its place under the same key, then chunks of rowIDsPerChunk ids. A
+// chunk with an unknown id is unknown.
+func chunkRowIDs(ids []types.String, prior []keyedChunk) map[string]attrValue {
+	out := make(map[string]attrValue, len(prior)+len(ids)/rowIDsPerChunk+1)
+	same := func(a, b types.String) bool { return a.Equal(b) }
+	pos := 0
+	for _, elem := range prior {
+		chunk, ok := elem.value.(types.String)
+		if !ok || chunk.IsNull() || chunk.IsUnknown() || elem.key != chunkKey(pos) {
+			break
+		}
+		held, err := decodeRowIDsJSON(chunk.ValueString())
+		if err != nil || len(held) == 0 || pos+len(held) > len(ids) || !slices.EqualFunc(held, ids[pos:pos+len(held)], same) {
+			break
+		}
+		out[elem.key] = chunk
+		pos += len(held)
+	}
+	for pos < len(ids) {
+		part := ids[pos:min(pos+rowIDsPerChunk, len(ids))]
+		if slices.ContainsFunc(part, types.String.IsUnknown) {
+			out[chunkKey(pos)] = types.StringUnknown()
+		} else {
+			out[chunkKey(pos)] = types.StringValue(encodeRowIDsJSON(part))
+		}
+		pos += len(part)
+	}
+	return out
 }
 
 // keepRowIDsOf takes the ids attributes of prior as they are, when the ids
 // are the same and so is the mode. At 700,000 rows this spares re-encoding
-// a 27 MB string that would come out identical. It reports whether it did.
+// 27 MB of ids that would come out identical. It reports whether it did.
 func (m *datasetModel) keepRowIDsOf(prior *datasetModel) bool {
 	if m.compact() != prior.compact() {
 		return false
@@ -69,12 +143,12 @@ func (m *datasetModel) keepRowIDsOf(prior *datasetModel) bool {
 // setRowIDsUnknown marks the ids as known only after apply.
 func (m *datasetModel) setRowIDsUnknown() {
 	if m.compact() {
-		m.RowIDsJSON = types.StringUnknown()
+		m.RowIDsJSON = types.MapUnknown(types.StringType)
 		m.RowIDs = types.ListNull(types.StringType)
 		return
 	}
 	m.RowIDs = types.ListUnknown(types.StringType)
-	m.RowIDsJSON = types.StringNull()
+	m.RowIDsJSON = types.MapNull(types.StringType)
 }
 
 // plainID reports whether a byte may appear in an id written into
@@ -85,7 +159,8 @@ func plainID(c byte) bool {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 }
 
-// decodeRowIDsJSON reads row_ids_json: a JSON array of strings and nulls.
+// decodeRowIDsJSON reads one element of row_ids_json: a JSON array of
+// strings and nulls.
 // Plain ids are returned as substrings of s, so the ids of a large state cost
 // one string header each rather than a copy; anything else goes through
 // encoding/json.

@@ -96,7 +96,8 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if !rec.unchanged {
 		// Unchanged, the ids and the private ledger stay as they came:
 		// re-encoding them would only copy tens of megabytes at scale.
-		st.setRowIDs(rec.ids)
+		prior := st
+		st.setRowIDs(rec.ids, &prior)
 		encoded, err := (&ledger.Ledger{Rows: rec.entries, Released: rec.released}).Encode()
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to record rows", err.Error())

@@ -313,7 +313,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		out.DatasetID = types.StringValue(rec.datasetID)
 	}
 	ids, entries := rec.landed()
-	out.setRowIDs(ids)
+	out.setRowIDs(ids, prior)
 	if complete {
 		out.RowCount = types.Int64Value(int64(n))
 		out.ContentSHA256 = types.StringValue(chk.contentSHA256())
