@@ -31,22 +31,27 @@ func chunkKey(i int) string { return fmt.Sprintf("%09d", i) }
 // rowIDs returns the ids of a state, from whichever attribute holds them.
 func (m *datasetModel) rowIDs(ctx context.Context) ([]types.String, diag.Diagnostics) {
 	if !m.RowIDsJSON.IsNull() && !m.RowIDsJSON.IsUnknown() {
-		var ids []types.String
-		for _, elem := range sortedChunks(m.RowIDsJSON) {
+		chunks := sortedChunks(m.RowIDsJSON)
+		size := 0
+		for _, elem := range chunks {
+			if chunk, ok := elem.value.(types.String); ok {
+				size += strings.Count(chunk.ValueString(), ",") + 1
+			}
+		}
+		ids := make([]types.String, 0, size)
+		for _, elem := range chunks {
 			chunk, ok := elem.value.(types.String)
 			var err error
-			var part []types.String
 			if !ok || chunk.IsNull() || chunk.IsUnknown() {
 				err = fmt.Errorf("element %q is not a known string", elem.key)
 			} else {
-				part, err = decodeRowIDsJSON(chunk.ValueString())
+				ids, err = appendRowIDsJSON(ids, chunk.ValueString())
 			}
 			if err != nil {
 				var diags diag.Diagnostics
 				diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", fmt.Sprintf("row_ids_json in state is not a map of JSON arrays of strings: %v", err))
 				return nil, diags
 			}
-			ids = append(ids, part...)
 		}
 		return ids, nil
 	}
@@ -161,33 +166,37 @@ func plainID(c byte) bool {
 
 // decodeRowIDsJSON reads one element of row_ids_json: a JSON array of
 // strings and nulls.
-// Plain ids are returned as substrings of s, so the ids of a large state cost
-// one string header each rather than a copy; anything else goes through
-// encoding/json.
 func decodeRowIDsJSON(s string) ([]types.String, error) {
-	if ids, ok := scanPlainRowIDs(s); ok {
+	return appendRowIDsJSON(make([]types.String, 0, strings.Count(s, ",")+1), s)
+}
+
+// appendRowIDsJSON appends the ids of one element of row_ids_json to dst.
+// Plain ids are substrings of s, so the ids of a large state cost one string
+// header each rather than a copy; anything else goes through encoding/json.
+func appendRowIDsJSON(dst []types.String, s string) ([]types.String, error) {
+	if ids, ok := scanPlainRowIDs(dst, s); ok {
 		return ids, nil
 	}
 	var raw []*string
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
-		return nil, err
+		return dst, err
 	}
-	ids := make([]types.String, len(raw))
-	for i, id := range raw {
-		ids[i] = types.StringPointerValue(id)
+	for _, id := range raw {
+		dst = append(dst, types.StringPointerValue(id))
 	}
-	return ids, nil
+	return dst, nil
 }
 
-// scanPlainRowIDs is decodeRowIDsJSON for the array encodeRowIDsJSON writes
+// scanPlainRowIDs is appendRowIDsJSON for the array encodeRowIDsJSON writes
 // (ids made of plainID bytes, nulls, optional whitespace). ok is false for
-// anything else, which the caller then decodes in full.
-func scanPlainRowIDs(s string) (ids []types.String, ok bool) {
+// anything else, which the caller then decodes in full; dst is then returned
+// as it came.
+func scanPlainRowIDs(dst []types.String, s string) (ids []types.String, ok bool) {
+	ids = dst
 	i := skipJSONSpace(s, 0)
 	if i >= len(s) || s[i] != '[' {
-		return nil, false
+		return dst, false
 	}
-	ids = make([]types.String, 0, strings.Count(s, ",")+1)
 	i = skipJSONSpace(s, i+1)
 	if i < len(s) && s[i] == ']' {
 		return ids, skipJSONSpace(s, i+1) == len(s)
@@ -200,7 +209,7 @@ func scanPlainRowIDs(s string) (ids []types.String, ok bool) {
 				j++
 			}
 			if j >= len(s) || s[j] != '"' {
-				return nil, false
+				return dst, false
 			}
 			ids = append(ids, types.StringValue(s[i+1:j]))
 			i = j + 1
@@ -208,19 +217,22 @@ func scanPlainRowIDs(s string) (ids []types.String, ok bool) {
 			ids = append(ids, types.StringNull())
 			i += len("null")
 		default:
-			return nil, false
+			return dst, false
 		}
 		i = skipJSONSpace(s, i)
 		switch {
 		case i < len(s) && s[i] == ']':
-			return ids, skipJSONSpace(s, i+1) == len(s)
+			if skipJSONSpace(s, i+1) != len(s) {
+				return dst, false
+			}
+			return ids, true
 		case i < len(s) && s[i] == ',':
 			i = skipJSONSpace(s, i+1)
 		default:
-			return nil, false
+			return dst, false
 		}
 	}
-	return nil, false
+	return dst, false
 }
 
 func skipJSONSpace(s string, i int) int {
