@@ -108,19 +108,18 @@ func (m *datasetModel) setRowIDs(ids []types.String, prior *datasetModel) {
 // chunk with an unknown id is unknown.
 func chunkRowIDs(ids []types.String, prior []keyedChunk) map[string]attrValue {
 	out := make(map[string]attrValue, len(prior)+len(ids)/rowIDsPerChunk+1)
-	same := func(a, b types.String) bool { return a.Equal(b) }
 	pos := 0
 	for _, elem := range prior {
 		chunk, ok := elem.value.(types.String)
 		if !ok || chunk.IsNull() || chunk.IsUnknown() || elem.key != chunkKey(pos) {
 			break
 		}
-		held, err := decodeRowIDsJSON(chunk.ValueString())
-		if err != nil || len(held) == 0 || pos+len(held) > len(ids) || !slices.EqualFunc(held, ids[pos:pos+len(held)], same) {
+		n, ok := chunkHolds(chunk.ValueString(), ids[pos:])
+		if !ok {
 			break
 		}
 		out[elem.key] = chunk
-		pos += len(held)
+		pos += n
 	}
 	for pos < len(ids) {
 		part := ids[pos:min(pos+rowIDsPerChunk, len(ids))]
@@ -132,6 +131,61 @@ func chunkRowIDs(ids []types.String, prior []keyedChunk) map[string]attrValue {
 		pos += len(part)
 	}
 	return out
+}
+
+// chunkHolds reports whether a chunk of row_ids_json holds exactly the first
+// n ids of ids, n > 0, and which n. A chunk as encodeRowIDsJSON writes it is
+// compared in place, without decoding it into new values; any other is
+// decoded.
+func chunkHolds(chunk string, ids []types.String) (n int, ok bool) {
+	if n, ok, plain := plainChunkHolds(chunk, ids); plain {
+		return n, ok
+	}
+	held, err := decodeRowIDsJSON(chunk)
+	if err != nil || len(held) == 0 || len(held) > len(ids) ||
+		!slices.EqualFunc(held, ids[:len(held)], func(a, b types.String) bool { return a.Equal(b) }) {
+		return 0, false
+	}
+	return len(held), true
+}
+
+// plainChunkHolds is chunkHolds for a chunk written by encodeRowIDsJSON:
+// "[" then plain ids or nulls separated by "," then "]". plain is false when
+// the chunk is not of that form.
+func plainChunkHolds(chunk string, ids []types.String) (n int, ok, plain bool) {
+	if len(chunk) < 2 || chunk[0] != '[' || chunk[len(chunk)-1] != ']' {
+		return 0, false, false
+	}
+	for i := 1; i < len(chunk)-1; {
+		var id types.String
+		switch {
+		case chunk[i] == '"':
+			j := i + 1
+			for j < len(chunk) && plainID(chunk[j]) {
+				j++
+			}
+			if j >= len(chunk)-1 || chunk[j] != '"' {
+				return 0, false, false
+			}
+			id, i = types.StringValue(chunk[i+1:j]), j+1
+		case strings.HasPrefix(chunk[i:], "null"):
+			id, i = types.StringNull(), i+len("null")
+		default:
+			return 0, false, false
+		}
+		if i < len(chunk)-1 {
+			if chunk[i] != ',' || i+1 == len(chunk)-1 {
+				return 0, false, false // not a comma, or one before "]"
+			}
+			i++
+		}
+		if n >= len(ids) || !ids[n].Equal(id) {
+			// Still plain: it does not hold these ids.
+			return 0, false, true
+		}
+		n++
+	}
+	return n, n > 0, true
 }
 
 // keepRowIDsOf takes the ids attributes of prior as they are, when the ids

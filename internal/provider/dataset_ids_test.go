@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -150,4 +151,28 @@ func TestRowIDsRoundTrip(t *testing.T) {
 	if diags.HasError() || !slices.EqualFunc(back, ids, func(a, b types.String) bool { return a.Equal(b) }) {
 		t.Fatalf("round trip: %d ids, %v", len(back), diags)
 	}
+}
+
+// FuzzChunkHolds: comparing a chunk in place agrees with decoding it.
+func FuzzChunkHolds(f *testing.F) {
+	for _, s := range []string{`["a","b"]`, `["a",null]`, `[]`, `["a"]x`, ` ["a"]`, `["a",]`, `["a""b"]`, `[null]`, `["\u0061"]`, `["a","b","c"]`} {
+		f.Add(s, "a,b")
+	}
+	f.Fuzz(func(t *testing.T, chunk, list string) {
+		var ids []types.String
+		for _, id := range strings.Split(list, ",") {
+			if id == "~" {
+				ids = append(ids, types.StringNull())
+			} else {
+				ids = append(ids, types.StringValue(id))
+			}
+		}
+		n, ok := chunkHolds(chunk, ids)
+		held, err := decodeRowIDsJSON(chunk)
+		want := err == nil && len(held) > 0 && len(held) <= len(ids) &&
+			slices.EqualFunc(held, ids[:len(held)], func(a, b types.String) bool { return a.Equal(b) })
+		if ok != want || ok && n != len(held) {
+			t.Fatalf("chunkHolds(%q, %v) = %d, %v; decoding says %v (%d ids, %v)", chunk, ids, n, ok, want, len(held), err)
+		}
+	})
 }
