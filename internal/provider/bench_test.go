@@ -29,6 +29,7 @@ const benchPlanRows = 100_000
 // benchWorld is a dataset of benchPlanRows rows created through the provider,
 // with the state and private state Terraform would hold after the apply.
 type benchWorld struct {
+	emu     *emulator.Server
 	file    string
 	rows    int
 	srv     tfprotov6.ProviderServer
@@ -38,13 +39,13 @@ type benchWorld struct {
 	private []byte
 }
 
-func writeBenchRows(b *testing.B, path string, n int) {
+func writeBenchRows(b testing.TB, path string, n int) {
 	b.Helper()
 	appendBenchRows(b, path, 0, n, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 }
 
 // appendBenchRows writes rows start to start+n-1; each is distinct.
-func appendBenchRows(b *testing.B, path string, start, n, flags int) {
+func appendBenchRows(b testing.TB, path string, start, n, flags int) {
 	b.Helper()
 	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
@@ -64,7 +65,7 @@ func appendBenchRows(b *testing.B, path string, start, n, flags int) {
 	}
 }
 
-func dynamic(b *testing.B, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+func dynamic(b testing.TB, typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
 	b.Helper()
 	dv, err := tfprotov6.NewDynamicValue(typ, v)
 	if err != nil {
@@ -82,7 +83,12 @@ func diagsErr(diags []*tfprotov6.Diagnostic) error {
 	return nil
 }
 
-func newBenchWorld(b *testing.B) *benchWorld {
+func newBenchWorld(b testing.TB) *benchWorld {
+	return newWorld(b, benchPlanRows)
+}
+
+// newWorld creates a dataset of rows rows through the provider.
+func newWorld(b testing.TB, rows int) *benchWorld {
 	b.Helper()
 	ctx := context.Background()
 	emu, err := emulator.Start(emulator.Options{APIKey: testAPIKey})
@@ -91,7 +97,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	}
 	b.Cleanup(emu.Close)
 	file := filepath.Join(b.TempDir(), "rows.jsonl")
-	writeBenchRows(b, file, benchPlanRows)
+	writeBenchRows(b, file, rows)
 
 	srv, err := providerserver.NewProtocol6WithError(New("bench")())()
 	if err != nil {
@@ -159,14 +165,14 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	if err := diagsErr(applied.Diagnostics); err != nil {
 		b.Fatal(err)
 	}
-	if got := len(emu.Rows(testSpaceID, "bench")); got != benchPlanRows {
+	if got := len(emu.Rows(testSpaceID, "bench")); got != rows {
 		b.Fatalf("%d rows stored, want %d", got, benchPlanRows)
 	}
-	return &benchWorld{file: file, rows: benchPlanRows, srv: srv, typ: typ, config: config, state: applied.NewState, private: applied.Private}
+	return &benchWorld{emu: emu, file: file, rows: rows, srv: srv, typ: typ, config: config, state: applied.NewState, private: applied.Private}
 }
 
 // refresh is ReadResource on the applied state, as the refresh of a plan.
-func (w *benchWorld) refresh(b *testing.B) *tfprotov6.ReadResourceResponse {
+func (w *benchWorld) refresh(b testing.TB) *tfprotov6.ReadResourceResponse {
 	read, err := w.srv.ReadResource(context.Background(), &tfprotov6.ReadResourceRequest{
 		TypeName: "collinear_dataset", CurrentState: w.state, Private: w.private,
 	})
@@ -181,7 +187,7 @@ func (w *benchWorld) refresh(b *testing.B) *tfprotov6.ReadResourceResponse {
 
 // plan is PlanResourceChange from the refreshed state with the unchanged
 // configuration; it must plan no change.
-func (w *benchWorld) plan(b *testing.B, read *tfprotov6.ReadResourceResponse) {
+func (w *benchWorld) plan(b testing.TB, read *tfprotov6.ReadResourceResponse) {
 	prior, err := read.NewState.Unmarshal(w.typ)
 	if err != nil {
 		b.Fatal(err)
@@ -234,17 +240,25 @@ func BenchmarkPlanPath100k(b *testing.B) {
 }
 
 // update appends n rows to the file, then plans and applies the change as
-// Terraform's apply walk does (PlanResourceChange, then ApplyResourceChange
-// with the planned private state), and keeps the new state.
-func (w *benchWorld) update(b *testing.B, n int) {
-	ctx := context.Background()
+// Terraform's apply walk does, and keeps the new state.
+func (w *benchWorld) update(b testing.TB, n int) {
 	appendBenchRows(b, w.file, w.rows, n, os.O_WRONLY|os.O_APPEND)
 	w.rows += n
+	applied := w.apply(b, w.planChange(b))
+	if err := diagsErr(applied.Diagnostics); err != nil {
+		b.Fatal(err)
+	}
+	w.state, w.private = applied.NewState, applied.Private
+}
+
+// planChange is PlanResourceChange from the current state with the
+// configuration.
+func (w *benchWorld) planChange(b testing.TB) *tfprotov6.PlanResourceChangeResponse {
 	prior, err := w.state.Unmarshal(w.typ)
 	if err != nil {
 		b.Fatal(err)
 	}
-	plan, err := w.srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+	plan, err := w.srv.PlanResourceChange(context.Background(), &tfprotov6.PlanResourceChangeRequest{
 		TypeName: "collinear_dataset", PriorState: w.state, ProposedNewState: dynamic(b, w.typ, prior),
 		Config: w.config, PriorPrivate: w.private,
 	})
@@ -254,17 +268,19 @@ func (w *benchWorld) update(b *testing.B, n int) {
 	if err := diagsErr(plan.Diagnostics); err != nil {
 		b.Fatal(err)
 	}
-	applied, err := w.srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+	return plan
+}
+
+// apply is ApplyResourceChange of a plan, with its planned private state.
+func (w *benchWorld) apply(b testing.TB, plan *tfprotov6.PlanResourceChangeResponse) *tfprotov6.ApplyResourceChangeResponse {
+	applied, err := w.srv.ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
 		TypeName: "collinear_dataset", PriorState: w.state, PlannedState: plan.PlannedState,
 		Config: w.config, PlannedPrivate: plan.PlannedPrivate,
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := diagsErr(applied.Diagnostics); err != nil {
-		b.Fatal(err)
-	}
-	w.state, w.private = applied.NewState, applied.Private
+	return applied
 }
 
 // BenchmarkUpdateAppend100 is the provider's share of the apply walk of an

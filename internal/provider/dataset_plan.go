@@ -69,6 +69,8 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 
 	var led *ledger.Ledger
+	var priorIDs []types.String
+	withKeys := false
 	if prior != nil {
 		src.expectRows(prior.RowCount)
 		led, diags = readLedger(ctx, req.Private)
@@ -76,8 +78,14 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		priorIDs, diags = prior.rowIDs(ctx)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		withKeys = needsMatchKeys(led, priorIDs)
 	}
-	chk, diags := src.check(led.HasUnknownDigests())
+	chk, diags := src.check(withKeys)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -96,8 +104,6 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 
-	priorIDs, diags := prior.rowIDs(ctx)
-	resp.Diagnostics.Append(diags...)
 	if led == nil {
 		led = &ledger.Ledger{}
 	}
@@ -123,6 +129,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	if !inPlace || !plan.keepRowIDsOf(prior) {
 		plan.setRowIDs(ids, prior)
+	}
+	if newRows > 0 {
+		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, withKeys)...)
 	}
 	plan.DatasetID = prior.DatasetID
 	if newRows > 0 && prior.DatasetID.IsNull() {

@@ -101,7 +101,7 @@ func (r *datasetResource) Create(ctx context.Context, req resource.CreateRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	r.apply(ctx, &plan, nil, nil, &resp.State, resp.Private, &resp.Diagnostics, true)
+	r.apply(ctx, &plan, nil, nil, nil, &resp.State, resp.Private, &resp.Diagnostics, true)
 }
 
 func (r *datasetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -122,7 +122,7 @@ func (r *datasetResource) Update(ctx context.Context, req resource.UpdateRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	r.apply(ctx, &plan, &prior, led, &resp.State, resp.Private, &resp.Diagnostics, false)
+	r.apply(ctx, &plan, &prior, led, req.Private, &resp.State, resp.Private, &resp.Diagnostics, false)
 }
 
 // stateSetter and privateSetter are the parts of Create's and Update's
@@ -137,6 +137,13 @@ type privateSetter interface {
 
 type privateGetter interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// needsMatchKeys reports whether source rows need their match keys: to pair
+// with ledger entries known only by key (imported rows), or because some
+// rows' ids are unknown and their keys must be recorded (ledger.EntryFor).
+func needsMatchKeys(led *ledger.Ledger, priorIDs []types.String) bool {
+	return led.HasUnknownDigests() || slices.ContainsFunc(priorIDs, types.String.IsNull)
 }
 
 // readLedger reads the record of uploaded rows from private state; nil when
@@ -155,7 +162,7 @@ func readLedger(ctx context.Context, private privateGetter) (*ledger.Ledger, dia
 
 // apply uploads the rows the plan says are new and records every row that
 // landed, even when a later batch fails, so that nothing is ever sent twice.
-func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, led *ledger.Ledger, state stateSetter, private privateSetter, diags *diag.Diagnostics, creating bool) {
+func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, led *ledger.Ledger, planned privateGetter, state stateSetter, private privateSetter, diags *diag.Diagnostics, creating bool) {
 	c := r.client(diags)
 	if c == nil {
 		return
@@ -183,13 +190,22 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		if diags.HasError() {
 			return
 		}
-		withKeys = led.HasUnknownDigests() || slices.ContainsFunc(priorIDs, types.String.IsNull)
+		withKeys = needsMatchKeys(led, priorIDs)
 	}
-	src.expectRows(plan.RowCount)
-	chk, d := src.check(withKeys)
-	diags.Append(d.Errors()...)
-	if diags.HasError() {
-		return
+	// An update that adds rows has the plan's fingerprints: the source is
+	// then read once, to send, and checked against the plan as it is.
+	var chk *checked
+	if planned != nil {
+		chk = plannedCheck(ctx, planned, plan, withKeys)
+	}
+	if chk == nil {
+		src.expectRows(plan.RowCount)
+		var d diag.Diagnostics
+		chk, d = src.check(withKeys)
+		diags.Append(d.Errors()...)
+		if diags.HasError() {
+			return
+		}
 	}
 	if !plan.ContentSHA256.IsUnknown() && plan.ContentSHA256.ValueString() != chk.contentSHA256() {
 		diags.AddAttributeError(path.Root("file"), "Rows changed since the plan",
@@ -296,6 +312,13 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 				sendErr = fmt.Errorf("%w: %v", sendErr, why)
 			}
 		}
+		if sendErr == nil && chk.fromPlan && src.file != "" {
+			// The rows sent matched the plan one by one; the rows kept must
+			// still be the planned ones too.
+			if src.sentScan == nil || src.sentScan.SHA256 != chk.summary.SHA256 {
+				sendErr = fmt.Errorf("%w: the file no longer has the planned content (SHA-256 %s); the planned rows that were new are on the platform, and the next plan shows what changed", upload.ErrSourceChanged, chk.contentSHA256())
+			}
+		}
 	}
 
 	complete := sendErr == nil
@@ -328,6 +351,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		diags.AddError("Unable to record uploaded rows", err.Error())
 	}
 	diags.Append(private.SetKey(ctx, ledger.PrivateKey, encoded)...)
+	diags.Append(private.SetKey(ctx, plannedRowsKey, nil)...)
 	diags.Append(state.Set(ctx, &out)...)
 
 	if noIDs > 0 {

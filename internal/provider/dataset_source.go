@@ -22,6 +22,9 @@ import (
 type source struct {
 	file string        // as the user wrote it; "" for inline rows
 	rows []dataset.Row // inline rows
+	// sentScan is what the last complete read by rowsToSend found: its
+	// content hash tells whether the whole source was still the planned one.
+	sentScan *dataset.Summary
 	// rowsHint is how many rows the source is expected to hold (the planned
 	// or prior row count), to size the fingerprints in one allocation
 	// instead of growing them by copying; 0 when not known.
@@ -45,6 +48,9 @@ func (s *source) expectRows(count types.Int64) {
 type checked struct {
 	summary      *dataset.Summary
 	fingerprints []ledger.Fingerprint
+	// fromPlan is true when the fingerprints are the plan's (plannedCheck),
+	// not a read of the source made now.
+	fromPlan bool
 }
 
 func (c *checked) contentSHA256() string { return hex.EncodeToString(c.summary.SHA256[:]) }
@@ -193,6 +199,7 @@ var errStopScan = errors.New("stop")
 // than planned, when it did: it became unreadable, invalid, or longer.
 func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func() error) {
 	var reread error
+	s.sentScan = nil
 	seq := func(yield func(upload.Row) bool) {
 		if s.file == "" {
 			for i := range s.rows {
@@ -211,6 +218,9 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			}
 			return nil
 		})
+		if err == nil {
+			s.sentScan = summary
+		}
 		switch {
 		case err != nil && !errors.Is(err, errStopScan):
 			reread = err
