@@ -1,69 +1,50 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
 
-// lookupAnswer builds a lookup answer of n annotations the way the
-// emulator's writeLookup streams it: one json.Encoder line per annotation,
-// with the feedback fields the platform returns.
+// lookupAnswer is the emulator's answer to a lookup of a dataset of n rows:
+// the shape the platform streams, feedback fields included.
 func lookupAnswer(tb testing.TB, n int) []byte {
-	type message struct {
-		Role    string `json:"role"`
-		Content string `json:"content"`
-	}
-	type annotationDTO struct {
-		ID                  string         `json:"id"`
-		DBID                string         `json:"db_id"`
-		ConvPrefix          []message      `json:"conv_prefix"`
-		Response            string         `json:"response"`
-		JudgeFeedback       map[string]any `json:"judge_feedback"`
-		HumanFeedback       map[string]any `json:"human_feedback"`
-		JudgeFeedbackRating map[string]any `json:"judge_feedback_rating"`
-		CreatedAt           string         `json:"created_at"`
-		ConversationID      *string        `json:"conversation_id"`
-		GroundTruth         *int64         `json:"ground_truth"`
-		ConvPrefixID        *string        `json:"conv_prefix_id"`
-	}
-	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	_, _ = bw.WriteString(`{"dataset_id":"5f0c6a9e-2b1d-4c3e-9f8a-7b6c5d4e3f2a","dataset_annotations":[`)
-	filler := strings.Repeat("lorem ipsum ", 12)
-	empty := map[string]any{}
-	for i := range n {
-		if i > 0 {
-			_ = bw.WriteByte(',')
-		}
-		gt := int64(i % 5)
-		err := enc.Encode(annotationDTO{
-			ID:   fmt.Sprintf("%08x-0d44-4b50-8888-8dd25736052a", i),
-			DBID: fmt.Sprintf("%08x-1e55-4c61-9999-9ee36847163b", i),
-			ConvPrefix: []message{
-				{Role: "system", Content: "you are terse"},
-				{Role: "user", Content: fmt.Sprintf("question %d: %s", i, filler)},
-			},
-			Response:      fmt.Sprintf("answer %d", i),
-			JudgeFeedback: empty, HumanFeedback: empty, JudgeFeedbackRating: empty,
-			CreatedAt:   "2025-06-01T12:34:56.789012+00:00",
-			GroundTruth: &gt,
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	_, _ = bw.WriteString("]}")
-	if err := bw.Flush(); err != nil {
+	const key, space, name = "bench-key", "5f0c6a9e-2b1d-4c3e-9f8a-7b6c5d4e3f2a", "bench"
+	emu, err := emulator.Start(emulator.Options{APIKey: key})
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return buf.Bytes()
+	defer emu.Close()
+	filler := strings.Repeat("lorem ipsum ", 12)
+	rows := make([]json.RawMessage, n)
+	for i := range rows {
+		rows[i] = json.RawMessage(fmt.Sprintf(`{"conv_prefix":[{"role":"system","content":"you are terse"},{"role":"user","content":"question %d: %s"}],"response":{"role":"assistant","content":"answer %d"},"ground_truth":%d}`, i, filler, i, i%5))
+	}
+	if _, err := emu.AddRows(space, name, rows...); err != nil {
+		tb.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", emu.URL()+LookupPath, strings.NewReader(fmt.Sprintf(`{"dataset_name":%q,"space_id":%q}`, name, space)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("lookup: %d, %v", resp.StatusCode, err)
+	}
+	return body
 }
 
 // BenchmarkDecodeDataset measures decoding a lookup answer of 100,000
