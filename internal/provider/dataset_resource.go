@@ -200,7 +200,6 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 	}
 	if chk == nil {
 		src.expectRows(plan.RowCount)
-		var d diag.Diagnostics
 		chk, d = src.check(withKeys)
 		diags.Append(d.Errors()...)
 		if diags.HasError() {
