@@ -149,41 +149,20 @@ func chunkHolds(chunk string, ids []types.String) (n int, ok bool) {
 	return len(held), true
 }
 
-// plainChunkHolds is chunkHolds for a chunk written by encodeRowIDsJSON:
-// "[" then plain ids or nulls separated by "," then "]". plain is false when
-// the chunk is not of that form.
+// plainChunkHolds is chunkHolds for a chunk in the plain form
+// (walkPlainRowIDs). plain is false when the chunk is not of that form.
 func plainChunkHolds(chunk string, ids []types.String) (n int, ok, plain bool) {
-	if len(chunk) < 2 || chunk[0] != '[' || chunk[len(chunk)-1] != ']' {
-		return 0, false, false
-	}
-	for i := 1; i < len(chunk)-1; {
-		var id types.String
-		switch {
-		case chunk[i] == '"':
-			j := i + 1
-			for j < len(chunk) && plainID(chunk[j]) {
-				j++
-			}
-			if j >= len(chunk)-1 || chunk[j] != '"' {
-				return 0, false, false
-			}
-			id, i = types.StringValue(chunk[i+1:j]), j+1
-		case strings.HasPrefix(chunk[i:], "null"):
-			id, i = types.StringNull(), i+len("null")
-		default:
-			return 0, false, false
-		}
-		if i < len(chunk)-1 {
-			if chunk[i] != ',' || i+1 == len(chunk)-1 {
-				return 0, false, false // not a comma, or one before "]"
-			}
-			i++
-		}
+	differs := false
+	plain = walkPlainRowIDs(chunk, func(id types.String) bool {
 		if n >= len(ids) || !ids[n].Equal(id) {
-			// Still plain: it does not hold these ids.
-			return 0, false, true
+			differs = true
+			return false
 		}
 		n++
+		return true
+	})
+	if !plain || differs {
+		return 0, false, plain
 	}
 	return n, n > 0, true
 }
@@ -241,21 +220,33 @@ func appendRowIDsJSON(dst []types.String, s string) ([]types.String, error) {
 	return dst, nil
 }
 
-// scanPlainRowIDs is appendRowIDsJSON for the array encodeRowIDsJSON writes
-// (ids made of plainID bytes, nulls, optional whitespace). ok is false for
-// anything else, which the caller then decodes in full; dst is then returned
-// as it came.
+// scanPlainRowIDs is appendRowIDsJSON for a chunk in the plain form
+// (walkPlainRowIDs). ok is false for anything else, which the caller then
+// decodes in full; dst is then returned as it came.
 func scanPlainRowIDs(dst []types.String, s string) (ids []types.String, ok bool) {
 	ids = dst
+	if !walkPlainRowIDs(s, func(id types.String) bool { ids = append(ids, id); return true }) {
+		return dst, false
+	}
+	return ids, true
+}
+
+// walkPlainRowIDs hands visit, in order, the ids of a chunk in the form
+// encodeRowIDsJSON writes: a JSON array of nulls and strings of plainID
+// bytes, with optional whitespace. Plain ids are substrings of s. It stops
+// early when visit returns false. It reports whether s is of that form, as
+// far as it read; anything else must be decoded in full.
+func walkPlainRowIDs(s string, visit func(types.String) bool) bool {
 	i := skipJSONSpace(s, 0)
 	if i >= len(s) || s[i] != '[' {
-		return dst, false
+		return false
 	}
 	i = skipJSONSpace(s, i+1)
 	if i < len(s) && s[i] == ']' {
-		return ids, skipJSONSpace(s, i+1) == len(s)
+		return skipJSONSpace(s, i+1) == len(s)
 	}
 	for i < len(s) {
+		var id types.String
 		switch {
 		case s[i] == '"':
 			j := i + 1
@@ -263,30 +254,28 @@ func scanPlainRowIDs(dst []types.String, s string) (ids []types.String, ok bool)
 				j++
 			}
 			if j >= len(s) || s[j] != '"' {
-				return dst, false
+				return false
 			}
-			ids = append(ids, types.StringValue(s[i+1:j]))
-			i = j + 1
+			id, i = types.StringValue(s[i+1:j]), j+1
 		case strings.HasPrefix(s[i:], "null"):
-			ids = append(ids, types.StringNull())
-			i += len("null")
+			id, i = types.StringNull(), i+len("null")
 		default:
-			return dst, false
+			return false
+		}
+		if !visit(id) {
+			return true
 		}
 		i = skipJSONSpace(s, i)
 		switch {
 		case i < len(s) && s[i] == ']':
-			if skipJSONSpace(s, i+1) != len(s) {
-				return dst, false
-			}
-			return ids, true
+			return skipJSONSpace(s, i+1) == len(s)
 		case i < len(s) && s[i] == ',':
 			i = skipJSONSpace(s, i+1)
 		default:
-			return dst, false
+			return false
 		}
 	}
-	return dst, false
+	return false
 }
 
 func skipJSONSpace(s string, i int) int {
