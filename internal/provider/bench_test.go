@@ -188,30 +188,23 @@ func (w *benchWorld) refresh(b testing.TB) *tfprotov6.ReadResourceResponse {
 // plan is PlanResourceChange from the refreshed state with the unchanged
 // configuration; it must plan no change.
 func (w *benchWorld) plan(b testing.TB, read *tfprotov6.ReadResourceResponse) {
-	prior, err := read.NewState.Unmarshal(w.typ)
-	if err != nil {
-		b.Fatal(err)
+	plan := w.planFrom(b, read.NewState, read.Private)
+	if !w.isNoOp(b, plan, read.NewState) {
+		b.Fatal("the no-op plan is not empty")
 	}
-	// Terraform proposes the prior state with the configuration's
-	// non-computed values; they are the same here.
-	proposed := dynamic(b, w.typ, prior)
-	plan, err := w.srv.PlanResourceChange(context.Background(), &tfprotov6.PlanResourceChangeRequest{
-		TypeName: "collinear_dataset", PriorState: read.NewState, ProposedNewState: proposed,
-		Config: w.config, PriorPrivate: read.Private,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := diagsErr(plan.Diagnostics); err != nil {
-		b.Fatal(err)
-	}
+}
+
+// isNoOp reports whether a plan leaves state as it is.
+func (w *benchWorld) isNoOp(b testing.TB, plan *tfprotov6.PlanResourceChangeResponse, state *tfprotov6.DynamicValue) bool {
 	planned, err := plan.PlannedState.Unmarshal(w.typ)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if !planned.Equal(prior) {
-		b.Fatal("the no-op plan is not empty")
+	prior, err := state.Unmarshal(w.typ)
+	if err != nil {
+		b.Fatal(err)
 	}
+	return planned.Equal(prior)
 }
 
 // BenchmarkPlanPath100k is the provider's share of a no-op plan: refresh and
@@ -254,13 +247,20 @@ func (w *benchWorld) update(b testing.TB, n int) {
 // planChange is PlanResourceChange from the current state with the
 // configuration.
 func (w *benchWorld) planChange(b testing.TB) *tfprotov6.PlanResourceChangeResponse {
-	prior, err := w.state.Unmarshal(w.typ)
+	return w.planFrom(b, w.state, w.private)
+}
+
+// planFrom is PlanResourceChange from a state with the configuration. Terraform
+// proposes the prior state with the configuration's non-computed values;
+// they are the same here.
+func (w *benchWorld) planFrom(b testing.TB, state *tfprotov6.DynamicValue, private []byte) *tfprotov6.PlanResourceChangeResponse {
+	prior, err := state.Unmarshal(w.typ)
 	if err != nil {
 		b.Fatal(err)
 	}
 	plan, err := w.srv.PlanResourceChange(context.Background(), &tfprotov6.PlanResourceChangeRequest{
-		TypeName: "collinear_dataset", PriorState: w.state, ProposedNewState: dynamic(b, w.typ, prior),
-		Config: w.config, PriorPrivate: w.private,
+		TypeName: "collinear_dataset", PriorState: state, ProposedNewState: dynamic(b, w.typ, prior),
+		Config: w.config, PriorPrivate: private,
 	})
 	if err != nil {
 		b.Fatal(err)

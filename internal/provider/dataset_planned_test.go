@@ -105,15 +105,7 @@ func TestUpdateFromPlannedRows(t *testing.T) {
 	}
 	w.state, w.private = applied.NewState, applied.Private
 	again := w.planChange(t)
-	planned, err := again.PlannedState.Unmarshal(w.typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prior, err := w.state.Unmarshal(w.typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !planned.Equal(prior) || bytes.Contains(again.PlannedPrivate, []byte(plannedRowsKey)) {
+	if !w.isNoOp(t, again, w.state) || bytes.Contains(again.PlannedPrivate, []byte(plannedRowsKey)) {
 		t.Fatal("the plan after the update is not empty")
 	}
 }
