@@ -289,7 +289,7 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 	noIDs := 0
 	var sendErr error
 	if toSend > 0 {
-		rows, rereadErr := src.rowsToSend(chk, send)
+		rows, reread := src.rowsToSend(chk, send)
 		sendErr = upload.Send(ctx, c, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), toSend, rows, opts, func(b upload.Batch) {
 			for k, i := range b.Indexes {
 				id := types.StringNull()
@@ -307,14 +307,14 @@ func (r *datasetResource) apply(ctx context.Context, plan, prior *datasetModel, 
 		})
 		if sendErr == nil && rec.count() != n {
 			sendErr = fmt.Errorf("%w: %d of the %d planned rows were read back for upload", upload.ErrSourceChanged, rec.count()-(n-toSend), toSend)
-			if why := rereadErr(); why != nil {
+			if _, why := reread(); why != nil {
 				sendErr = fmt.Errorf("%w: %v", sendErr, why)
 			}
 		}
 		if sendErr == nil && chk.fromPlan && src.file != "" {
 			// The rows sent matched the plan one by one; the rows kept must
 			// still be the planned ones too.
-			if src.sentScan == nil || src.sentScan.SHA256 != chk.summary.SHA256 {
+			if read, _ := reread(); read == nil || read.SHA256 != chk.summary.SHA256 {
 				sendErr = fmt.Errorf("%w: the file no longer has the planned content (SHA-256 %s); the planned rows that were new are on the platform, and the next plan shows what changed", upload.ErrSourceChanged, chk.contentSHA256())
 			}
 		}

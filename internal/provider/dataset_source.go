@@ -22,9 +22,6 @@ import (
 type source struct {
 	file string        // as the user wrote it; "" for inline rows
 	rows []dataset.Row // inline rows
-	// sentScan is what the last complete read by rowsToSend found: its
-	// content hash tells whether the whole source was still the planned one.
-	sentScan *dataset.Summary
 	// rowsHint is how many rows the source is expected to hold (the planned
 	// or prior row count), to size the fingerprints in one allocation
 	// instead of growing them by copying; 0 when not known.
@@ -195,11 +192,14 @@ var errStopScan = errors.New("stop")
 // rowsToSend yields the rows whose indexes are marked in send, in source
 // order, reading the file again as a stream. Each carries the digest taken by
 // check, so the upload stops if the file changed in between. The returned
-// function tells, after the sequence ended, why the file yielded fewer rows
-// than planned, when it did: it became unreadable, invalid, or longer.
-func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func() error) {
+// function tells, after the sequence ended, what the read found: the summary
+// of a complete read of the file (nil for inline rows or a read cut short),
+// whose content hash says whether the whole file was still the planned one,
+// and why the file yielded fewer rows than planned, when it did: it became
+// unreadable, invalid, or longer.
+func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func() (*dataset.Summary, error)) {
 	var reread error
-	s.sentScan = nil
+	var read *dataset.Summary
 	seq := func(yield func(upload.Row) bool) {
 		if s.file == "" {
 			for i := range s.rows {
@@ -219,7 +219,7 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			return nil
 		})
 		if err == nil {
-			s.sentScan = summary
+			read = summary
 		}
 		switch {
 		case err != nil && !errors.Is(err, errStopScan):
@@ -233,7 +233,7 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			}
 		}
 	}
-	return seq, func() error { return reread }
+	return seq, func() (*dataset.Summary, error) { return read, reread }
 }
 
 func stringList(ids []types.String) types.List {

@@ -31,7 +31,7 @@ func TestRowsToSendSaysWhyTheFileFellShort(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("yielded %d rows, want only the row before the bad line", n)
 	}
-	if err := why(); err == nil || !strings.Contains(err.Error(), "row 2") {
+	if _, err := why(); err == nil || !strings.Contains(err.Error(), "row 2") {
 		t.Fatalf("reason = %v, want one naming row 2", err)
 	}
 }
