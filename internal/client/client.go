@@ -40,8 +40,8 @@ type Config struct {
 	APIKey    string // sent only as "Authorization: Bearer <key>"
 	UserAgent string // e.g. "terraform-provider-collinear/1.2.3 (+https://registry.terraform.io/providers/collinear-ai/collinear) Terraform/1.11.4"
 	// MaxRetries bounds the retries of a request that certainly stored nothing
-	// (refused connection, 429, 503) and, for the read-only lookup, of server
-	// and network failures. 0 means no retry; a negative value means
+	// (refused connection, 429) and, for the read-only lookup, of server and
+	// network failures (503 among them). 0 means no retry; a negative value means
 	// DefaultMaxRetries. The provider always sets it explicitly.
 	MaxRetries   int
 	RetryWaitMin time.Duration // default 1s

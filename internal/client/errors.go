@@ -29,7 +29,7 @@ type APIError struct {
 	Validation  []ValidationIssue // FastAPI 422 detail list
 	BodyExcerpt string            // first ~200 printable bytes of the body
 	// Retries is how many times the request was retried before this answer
-	// (429 and 503 are retried up to Config.MaxRetries).
+	// (429, and 503 for the lookup, are retried up to Config.MaxRetries).
 	Retries int
 	// RetryAfter is set when the API asked to wait (Retry-After) longer than
 	// the operation's deadline allowed, so the client gave up early.

@@ -56,12 +56,14 @@ func (e *notSentError) Unwrap() error { return e.err }
 // upload (not idempotent: the API appends) and on the attempt's response or
 // transport error, so it is tested as a table.
 //
-//   - Errors before the request was sent (dial, DNS, no connection obtained),
-//     429 and 503 store nothing and are retried for every request.
+//   - Errors before the request was sent (dial, DNS, no connection obtained)
+//     and 429 store nothing and are retried for every request.
 //   - For an upload, anything that may have happened after the body reached
 //     the server (a timeout or a dropped connection after sending, a broken
-//     answer, 500, 502, 504 and other server failures) is never retried: the
-//     outcome is unknown. The read-only lookup retries those.
+//     answer, 500, 502, 503, 504 and other server failures) is never retried:
+//     the outcome is unknown. A 503 is among them because gateways (Envoy,
+//     Istio) answer 503 "upstream reset" after the service behind them has
+//     already stored the rows. The read-only lookup retries those.
 //   - Other 4xx (and 501, 505) are final.
 func classify(upload bool, resp *http.Response, err error) verdict {
 	if err != nil {
@@ -87,7 +89,12 @@ func classify(upload bool, resp *http.Response, err error) verdict {
 	switch {
 	case code >= 200 && code < 300:
 		return verdictDone
-	case code == http.StatusTooManyRequests, code == http.StatusServiceUnavailable:
+	case code == http.StatusTooManyRequests:
+		return verdictRetry
+	case code == http.StatusServiceUnavailable:
+		if upload {
+			return verdictOutcomeUnknown
+		}
 		return verdictRetry
 	case code == http.StatusNotImplemented, code == http.StatusHTTPVersionNotSupported:
 		// The server did not support the request at all.

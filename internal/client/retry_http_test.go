@@ -64,22 +64,23 @@ func TestUpload429TwiceThenSuccess(t *testing.T) {
 	}
 }
 
-func TestUpload503OnceThenSuccess(t *testing.T) {
+// A gateway's 503 can come after the service behind it stored the rows, so an
+// upload answered 503 is not resent: its outcome is unknown.
+func TestUpload503IsOutcomeUnknownAfterOneRequest(t *testing.T) {
 	var requests atomic.Int32
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		if requests.Add(1) == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, `[{"id":"a"},{"id":"b"}]`)
+		requests.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
-	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
-	if err != nil {
-		t.Fatalf("Upload: %v", err)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	var unknown *OutcomeUnknownError
+	var apiErr *APIError
+	if !errors.As(err, &unknown) || !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+		t.Fatalf("err = %v, want an *OutcomeUnknownError wrapping the 503", err)
 	}
-	if len(res.IDs) != 2 || requests.Load() != 2 {
-		t.Errorf("IDs = %q after %d requests, want 2 ids after 2 requests", res.IDs, requests.Load())
+	if requests.Load() != 1 {
+		t.Errorf("%d requests, want 1: the upload must not be resent", requests.Load())
 	}
 }
 

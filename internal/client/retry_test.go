@@ -66,7 +66,7 @@ func TestClassify(t *testing.T) {
 		{"500", status(500), nil, verdictOutcomeUnknown, verdictRetry},
 		{"501", status(501), nil, verdictDone, verdictDone},
 		{"502", status(502), nil, verdictOutcomeUnknown, verdictRetry},
-		{"503", status(503), nil, verdictRetry, verdictRetry},
+		{"503", status(503), nil, verdictOutcomeUnknown, verdictRetry},
 		{"504", status(504), nil, verdictOutcomeUnknown, verdictRetry},
 		{"507", status(507), nil, verdictOutcomeUnknown, verdictDone},
 		{"no response, no error", nil, nil, verdictOutcomeUnknown, verdictRetry},

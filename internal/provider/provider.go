@@ -70,7 +70,7 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:            true,
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How many times a request that certainly stored nothing (connection refused, `429 Too Many Requests`, `503 Service Unavailable`) is retried, with exponential backoff and jitter. Defaults to `%d`. An upload whose outcome is unknown is never blindly resent.", DefaultMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How many times a request that certainly stored nothing (connection refused, `429 Too Many Requests`; for reads also `503 Service Unavailable` and other server errors) is retried, with exponential backoff and jitter. Defaults to `%d`. An upload whose outcome is unknown is never blindly resent.", DefaultMaxRetries),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},
