@@ -19,6 +19,18 @@ type Message struct {
 	Content string `json:"content"`
 }
 
+// AnswerRow is one element of a streamed upload answer, handed to the caller
+// as it is decoded. It and its slices are reused: valid only during the call.
+type AnswerRow struct {
+	Index       int    // 0-based position in the answer
+	ID          string // "" when the element has no id
+	HasContent  bool   // the element echoed the row (conv_prefix and response present)
+	ConvPrefix  []Message
+	Response    Message // when the API gave the response as a plain string, Role is "" and Content the string
+	GroundTruth *int64
+	Context     *string
+}
+
 // UploadResult is what a successful upload returned.
 type UploadResult struct {
 	// IDs holds one id per row the API streamed back, in the order returned,
@@ -38,7 +50,7 @@ type UploadResult struct {
 //
 // Every failure after the API answered 200 is an *OutcomeUnknownError with
 // ProbablyStored set and the ids read so far in PartialIDs.
-func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*UploadResult, error) {
+func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*AnswerRow)) (*UploadResult, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("upload needs a space_id and a dataset_name")
 	}
@@ -65,6 +77,11 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: unexpected.PartialIDs}
 		}
 		return nil, err
+	}
+	if each != nil {
+		for i, id := range res.IDs {
+			each(&AnswerRow{Index: i, ID: id})
+		}
 	}
 	c.logger.Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
 	return res, nil

@@ -1,4 +1,4 @@
-package ledger
+package rowsync
 
 import "testing"
 
@@ -6,7 +6,7 @@ import "testing"
 // overflow the length check and panic in make.
 func TestDecodeHugeCountIsAnError(t *testing.T) {
 	for _, s := range []string{`{"v":1,"n":1152921504606846976,"d":"","k":""}`, `{"v":1,"n":1152921504606846977,"d":"AAAAAAAAAAAAAAAAAAAAAA==","k":"AAAAAAAAAAAAAAAAAAAAAA=="}`} {
-		l, err := Decode([]byte(s))
+		l, err := decodeLedger([]byte(s))
 		if err == nil {
 			t.Errorf("Decode(%s) = %v, want an error", s, l)
 		}
@@ -24,15 +24,15 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		l, err := Decode(b)
+		l, err := decodeLedger(b)
 		if err != nil || l == nil {
 			return
 		}
-		enc, err := l.Encode()
+		enc, err := l.encode()
 		if err != nil {
 			t.Fatalf("Encode of a decoded ledger: %v", err)
 		}
-		again, err := Decode(enc)
+		again, err := decodeLedger(enc)
 		if err != nil {
 			t.Fatalf("Decode(Encode(l)) = %v\n%s", err, enc)
 		}

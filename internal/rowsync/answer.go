@@ -1,0 +1,131 @@
+package rowsync
+
+import (
+	"bytes"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
+)
+
+// answer collects what the API streamed back for one request, as it is
+// decoded, to pair each returned id with the row it belongs to by content
+// rather than by position: an answer that lists the rows in another order
+// must not give a row another row's id.
+type answer struct {
+	batch *upload.Batch
+	ids   []string
+	// inPlace[k] is set when element k echoed exactly the k-th row sent.
+	inPlace []bool
+	// echo[k] is what element k echoed when it was not in place: the digest
+	// of the row it echoed, or only its key when the echo lacks what the
+	// digest needs (a response given as plain text), or nothing.
+	echo []echoed
+
+	row dataset.Row
+	fp  dataset.Fingerprinter
+	buf []byte
+}
+
+type echoKind uint8
+
+const (
+	echoNone   echoKind = iota // no content: an id alone
+	echoDigest                 // the whole row
+	echoKey                    // what the lookup would show of it
+)
+
+type echoed struct {
+	kind echoKind
+	sum  dataset.Digest
+}
+
+func newAnswer(b *upload.Batch) *answer {
+	return &answer{batch: b, ids: make([]string, 0, b.Len()), inPlace: make([]bool, 0, b.Len()), echo: make([]echoed, 0, b.Len())}
+}
+
+// add takes one element of the answer.
+func (a *answer) add(r *client.AnswerRow) {
+	a.ids = append(a.ids, r.ID)
+	k := len(a.inPlace)
+	e := echoed{}
+	if r.HasContent {
+		a.row.ConvPrefix = a.row.ConvPrefix[:0]
+		for _, m := range r.ConvPrefix {
+			a.row.ConvPrefix = append(a.row.ConvPrefix, dataset.Message{Role: m.Role, Content: m.Content})
+		}
+		a.row.Response = dataset.Message{Role: r.Response.Role, Content: r.Response.Content}
+		a.row.GroundTruth, a.row.Context = r.GroundTruth, r.Context
+		if r.Response.Role == "" {
+			e = echoed{kind: echoKey, sum: a.fp.MatchKey(&a.row)}
+		} else {
+			a.buf = a.row.AppendCanonical(a.buf[:0])
+			if k < a.batch.Len() && bytes.Equal(a.buf, a.batch.Row(k)) {
+				a.inPlace = append(a.inPlace, true)
+				a.echo = append(a.echo, echoed{})
+				return
+			}
+			e = echoed{kind: echoDigest, sum: dataset.DigestOfCanonical(a.buf)}
+		}
+	}
+	a.inPlace = append(a.inPlace, false)
+	a.echo = append(a.echo, e)
+}
+
+// pair returns the id of each row sent, aligned with the batch, or ok false
+// when the answer cannot be paired with the rows for certain: a different
+// number of elements, an empty or repeated id, rows echoed that were not
+// sent, or elements out of place that carry no content to place them by.
+func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok bool) {
+	n := a.batch.Len()
+	if len(a.ids) != n {
+		return nil, false
+	}
+	seen := make(map[string]bool, n)
+	for _, id := range a.ids {
+		if id == "" || seen[id] {
+			return nil, false
+		}
+		seen[id] = true
+	}
+	rowOf := unpaired(n) // answer element -> batch row
+	elemOf := unpaired(n)
+	outOfPlace := false
+	for k := range n {
+		if a.inPlace[k] {
+			rowOf[k], elemOf[k] = k, k
+		} else {
+			outOfPlace = outOfPlace || a.echo[k].kind != echoNone
+		}
+	}
+	// Elements without content can only be taken at their position, and
+	// only when nothing else was out of place.
+	for k := range n {
+		if rowOf[k] < 0 && a.echo[k].kind == echoNone {
+			if outOfPlace {
+				return nil, false
+			}
+			rowOf[k], elemOf[k] = k, k
+		}
+	}
+	for _, kind := range []echoKind{echoDigest, echoKey} {
+		sent := func(j int) (dataset.Digest, bool) {
+			if kind == echoKey {
+				return a.batch.Keys[j], true
+			}
+			return digestOf(a.batch.Indexes[j]), true
+		}
+		pairByKey(
+			side[dataset.Digest]{n: n, partner: rowOf, key: func(k int) (dataset.Digest, bool) { return a.echo[k].sum, a.echo[k].kind == kind }},
+			side[dataset.Digest]{n: n, partner: elemOf, key: sent},
+		)
+	}
+	ids = make([]string, n)
+	for j, k := range elemOf {
+		if k < 0 {
+			return nil, false
+		}
+		ids[j] = a.ids[k]
+	}
+	return ids, true
+}

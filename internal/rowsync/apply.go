@@ -1,0 +1,581 @@
+package rowsync
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
+)
+
+// Platform is the part of the API client an apply needs.
+type Platform interface {
+	Lookup
+	upload.API
+}
+
+// IfExists says what happens when rows a plan would upload are already on
+// the platform and not Terraform's: at a create, the dataset itself.
+type IfExists uint8
+
+const (
+	// AdoptExisting adopts matching rows instead of sending them.
+	AdoptExisting IfExists = iota
+	// RefuseExisting refuses a create over an existing dataset.
+	RefuseExisting
+)
+
+const (
+	// DefaultSettleTime is how long a request that may still be running on
+	// the platform is given before a lookup that misses its rows proves
+	// they were never stored.
+	DefaultSettleTime = 2 * time.Minute
+	// DefaultFreshFor is how old the last lookup may be when an apply starts
+	// sending: an older one is repeated first, so that rows added meanwhile
+	// are known before anything is sent and never taken for rows of this
+	// apply.
+	DefaultFreshFor = time.Minute
+	// recoveryTimeout bounds a lookup made after the apply's own context
+	// ended (an interrupt or a timeout while a request was in flight).
+	recoveryTimeout = 30 * time.Second
+	// settlePolls is about how many lookups an apply makes while it waits
+	// for a request that may still be running.
+	settlePolls = 6
+)
+
+// Clock is time as the apply sees it; tests replace it.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Options tune an apply.
+type Options struct {
+	BatchRows  int
+	SettleTime time.Duration // <= 0: DefaultSettleTime
+	FreshFor   time.Duration // <= 0: DefaultFreshFor
+	Clock      Clock         // nil: real time
+	// Log receives a line for each step of a recovery (warnings).
+	Log func(msg string, kv ...any)
+	// Progress is called after every batch that landed.
+	Progress func(sent, total int, elapsed time.Duration)
+}
+
+// Change is one apply.
+type Change struct {
+	SpaceID, Name string
+	Creating      bool
+	IfExists      IfExists
+	// Source fingerprints every source row, as checked for this apply; keys
+	// are needed at a create and where Prior.NeedsKeys says so.
+	Source []Fingerprint
+	// Read reads the source rows marked in send, in order. After the
+	// sequence ended, finished tells whether the read was whole and still
+	// the planned source: an error wrapping upload.ErrSourceChanged if not.
+	Read func(send []bool) (rows iter.Seq[upload.Row], finished func() error)
+	// Prior is what state recorded; nil for a create.
+	Prior *Record
+	// Planned holds the ids the plan showed; nil when it showed none.
+	Planned *PlannedIDs
+	// DatasetID is the dataset's id when state knows it.
+	DatasetID string
+}
+
+// PlannedIDs are the ids a plan showed for each source row: Known[i] is
+// false where the plan left the id to the apply.
+type PlannedIDs struct {
+	IDs   []string
+	Known []bool
+}
+
+// Result is what an apply did. Record holds every row known to be on the
+// platform even when Err is set, so that state keeps every id that landed.
+type Result struct {
+	Record    *Record
+	DatasetID string
+	// Complete is set when every source row is on the platform and recorded.
+	Complete bool
+	Sent     int // rows uploaded by this apply that landed
+	Adopted  int // rows found on the platform and adopted
+	NoIDs    int // rows stored whose ids could not be told yet
+	Err      error
+}
+
+// applier carries one Apply.
+type applier struct {
+	api    Platform
+	opt    Options
+	ch     *Change
+	clock  Clock
+	plan   *Plan
+	landed map[int]Row // source index -> row on the platform, for sent and settled rows
+	doubts []Doubt     // requests of this apply whose outcome is still unknown
+	// datasetID is the dataset's id once known; lookedAt when a lookup last
+	// ran.
+	datasetID string
+	lookedAt  time.Time
+	sentAt    time.Time // when the request in flight was sent
+	current   *answer
+	sent      int
+	start     time.Time
+}
+
+// Apply makes the platform hold the source: it adopts what a lookup finds
+// and the plan allows, settles earlier requests in doubt, sends the rest in
+// batches and pairs every answer with the rows sent. See DESIGN.md.
+func Apply(ctx context.Context, api Platform, opt Options, ch *Change) *Result {
+	if opt.SettleTime <= 0 {
+		opt.SettleTime = DefaultSettleTime
+	}
+	if opt.FreshFor <= 0 {
+		opt.FreshFor = DefaultFreshFor
+	}
+	a := &applier{api: api, opt: opt, ch: ch, clock: opt.Clock, landed: map[int]Row{}, datasetID: ch.DatasetID}
+	if a.clock == nil {
+		a.clock = realClock{}
+	}
+	a.start = a.clock.Now()
+	err := a.prepare(ctx)
+	if err == nil {
+		err = a.send(ctx)
+	}
+	if a.noIDs() > 0 && !errors.Is(err, context.Canceled) {
+		a.attributeIDs(ctx)
+	}
+	return a.result(err)
+}
+
+// prepare plans the apply against the freshest record it needs: a create
+// always looks the dataset up first; an update looks again when rows are in
+// doubt or the last lookup is stale. It then settles the rows in doubt.
+func (a *applier) prepare(ctx context.Context) error {
+	rec := a.ch.Prior
+	if rec == nil {
+		rec = &Record{}
+	}
+	a.lookedAt = rec.LookedAt
+	a.plan = PlanRows(a.ch.Source, rec)
+	stale := a.clock.Now().Sub(rec.LookedAt) > a.opt.FreshFor
+	switch {
+	case a.ch.Creating:
+		snap, err := a.look(ctx)
+		if err != nil {
+			if !errors.Is(err, client.ErrLookupUnavailable) {
+				return err
+			}
+			a.log("the dataset lookup is not available: creating without checking for rows already there", "error", err.Error())
+			break
+		}
+		if snap.Exists && a.ch.IfExists == RefuseExisting {
+			return ErrDatasetExists
+		}
+		a.plan = PlanRows(a.ch.Source, snapshotRecord(snap))
+	case a.plan.InDoubt > 0 || (a.plan.ToSend > 0 && stale):
+		if err := a.refresh(ctx, rec); err != nil && a.plan.InDoubt > 0 {
+			return a.doubtOfPlan(err)
+		}
+	}
+	if err := a.settlePlanned(ctx); err != nil {
+		return err
+	}
+	return a.checkPlanned()
+}
+
+// snapshotRecord is the record of a dataset Terraform does not manage yet:
+// every row on it is unclaimed, so a plan may adopt it.
+func snapshotRecord(snap *Snapshot) *Record {
+	rec := &Record{LookedAt: snap.TakenAt, Unclaimed: make([]Remote, snap.Len())}
+	for i := range rec.Unclaimed {
+		rec.Unclaimed[i] = snap.remote(i)
+	}
+	return rec
+}
+
+// refresh looks the dataset up and plans again against the reconciled
+// record. A failed lookup leaves the plan as it was.
+func (a *applier) refresh(ctx context.Context, rec *Record) error {
+	snap, err := a.look(ctx)
+	if err != nil {
+		a.log("looking the dataset up before sending failed", "error", err.Error())
+		return err
+	}
+	if !snap.Exists {
+		snap = &Snapshot{TakenAt: snap.TakenAt}
+	}
+	fresh, _ := Reconcile(rec, snap, a.opt.SettleTime)
+	a.plan = PlanRows(a.ch.Source, fresh)
+	return nil
+}
+
+// settlePlanned waits for the rows in doubt that the last lookup could not
+// settle yet: it looks again until each is found, proven missing (then it is
+// sent), or found ambiguous (then the apply stops).
+func (a *applier) settlePlanned(ctx context.Context) error {
+	for a.plan.InDoubt > 0 {
+		until, ambiguousRows := a.pendingUntil()
+		if ambiguousRows > 0 {
+			return &AmbiguousError{Rows: ambiguousRows, Cause: errors.New("an earlier upload's outcome was unknown")}
+		}
+		if err := a.clock.Sleep(ctx, a.pollWait(until)); err != nil {
+			return a.doubtOfPlan(err)
+		}
+		if err := a.refresh(ctx, a.plan.prior); err != nil {
+			return a.doubtOfPlan(err)
+		}
+	}
+	return nil
+}
+
+// pendingUntil returns when the last of the planned doubts can be settled by
+// a lookup that misses its rows, and how many rows of doubts a lookup found
+// ambiguous (those a lookup found unambiguously are no longer in doubt).
+func (a *applier) pendingUntil() (until time.Time, ambiguousRows int) {
+	prior := a.plan.prior
+	for k := range a.plan.doubtsInUse() {
+		d := prior.Doubts[k]
+		if d.settledBy(prior.LookedAt, a.opt.SettleTime) {
+			// A lookup after the window that did not drop the doubt found
+			// its rows ambiguous.
+			ambiguousRows += len(d.Rows)
+			continue
+		}
+		if end := d.SentAt.Add(a.opt.SettleTime); end.After(until) {
+			until = end
+		}
+	}
+	return until, ambiguousRows
+}
+
+// pollWait is how long to wait before looking again for a request that may
+// still be running until until.
+func (a *applier) pollWait(until time.Time) time.Duration {
+	left := until.Sub(a.clock.Now())
+	step := max(a.opt.SettleTime/settlePolls, time.Second)
+	return max(min(step, left), 0)
+}
+
+// doubtOfPlan is the error of an apply that cannot settle the rows in doubt
+// it started with.
+func (a *applier) doubtOfPlan(err error) error {
+	until, _ := a.pendingUntil()
+	return &DoubtError{Rows: a.plan.InDoubt, Cause: errors.New("an earlier upload's outcome was unknown"), LookupErr: err, Until: until}
+}
+
+// checkPlanned refuses an apply that would keep or adopt other rows than the
+// plan showed: the plan's known ids would then not be the applied ones.
+func (a *applier) checkPlanned() error {
+	pl := a.ch.Planned
+	if pl == nil {
+		return nil
+	}
+	for i, known := range pl.Known {
+		if !known {
+			continue
+		}
+		d := a.plan.Decisions[i]
+		if (d != Keep && d != Adopt) || a.plan.IDs[i] != pl.IDs[i] {
+			return ErrPlanChanged
+		}
+	}
+	return nil
+}
+
+// look looks the dataset up, with a short context of its own when the
+// apply's has ended, so that what landed can still be recorded.
+func (a *applier) look(ctx context.Context) (*Snapshot, error) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
+		defer cancel()
+	}
+	hint := len(a.ch.Source)
+	if p := a.ch.Prior; p != nil {
+		hint = max(hint, len(p.Rows)+len(p.Released)+len(p.Foreign)+len(p.Unclaimed))
+	}
+	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, hint, a.idWidth())
+	if err != nil {
+		return nil, err
+	}
+	snap.TakenAt = a.clock.Now()
+	a.lookedAt = snap.TakenAt
+	if snap.DatasetID != "" {
+		a.datasetID = snap.DatasetID
+	}
+	return snap, nil
+}
+
+func (a *applier) idWidth() int {
+	if p := a.ch.Prior; p != nil && len(p.Rows) > 0 {
+		return len(p.Rows[0].ID)
+	}
+	return 36
+}
+
+func (a *applier) log(msg string, kv ...any) {
+	if a.opt.Log != nil {
+		a.opt.Log(msg, kv...)
+	}
+}
+
+// send uploads the rows the plan sends.
+func (a *applier) send(ctx context.Context) error {
+	if a.plan.ToSend == 0 {
+		return nil
+	}
+	send := make([]bool, len(a.plan.Decisions))
+	for i, d := range a.plan.Decisions {
+		send[i] = d == Send
+	}
+	rows, finished := a.ch.Read(send)
+	err := upload.Send(ctx, a.api, a.ch.SpaceID, a.ch.Name, rows, upload.Options{BatchRows: a.opt.BatchRows}, a)
+	if err != nil {
+		return err
+	}
+	if err := finished(); err != nil {
+		return err
+	}
+	if a.sent+a.doubtRows() < a.plan.ToSend {
+		return upload.ErrSourceChanged
+	}
+	return nil
+}
+
+func (a *applier) doubtRows() int {
+	n := 0
+	for _, d := range a.doubts {
+		n += len(d.Rows)
+	}
+	return n
+}
+
+// Answer implements upload.Settler.
+func (a *applier) Answer(b *upload.Batch) func(*client.AnswerRow) {
+	a.sentAt = a.clock.Now()
+	a.current = newAnswer(b)
+	return a.current.add
+}
+
+// Settle implements upload.Settler.
+func (a *applier) Settle(ctx context.Context, b *upload.Batch, res *client.UploadResult, err error) (*upload.Batch, error) {
+	if err != nil {
+		return a.recover(ctx, b, a.doubtOf(b, mayStillRun(err)), err, false)
+	}
+	if res.DatasetID != "" {
+		a.datasetID = res.DatasetID
+	}
+	if res.IDs == nil {
+		// The {dataset_id, message} answer: stored, ids unknown; a lookup
+		// after the upload attributes them.
+		a.record(b, nil)
+		return nil, nil
+	}
+	ids, ok := a.current.pair(func(index int) dataset.Digest { return a.ch.Source[index].Digest })
+	if !ok {
+		a.log("the upload's answer does not pair with the rows sent; looking the dataset up", "rows", b.Len(), "ids", len(res.IDs))
+		return a.recover(ctx, b, a.doubtOf(b, false), errUnpairedAnswer, true)
+	}
+	a.record(b, ids)
+	a.learnDatasetID(ctx)
+	return nil, nil
+}
+
+var errUnpairedAnswer = errors.New("the API stored the rows but its answer does not pair with them (another count, a repeated id, or rows that were not sent)")
+
+// mayStillRun reports whether a request whose outcome is unknown may still be
+// running on the platform: no answer came back, or a gateway gave up waiting
+// for it (504), or it answered 200 and then broke off.
+func mayStillRun(err error) bool {
+	var unknown *client.OutcomeUnknownError
+	if errors.As(err, &unknown) && unknown.ProbablyStored {
+		return true
+	}
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusGatewayTimeout
+	}
+	return true
+}
+
+func (a *applier) doubtOf(b *upload.Batch, mayRun bool) Doubt {
+	d := Doubt{SentAt: a.sentAt, MayStillRun: mayRun, Rows: make([]Fingerprint, b.Len())}
+	for k, i := range b.Indexes {
+		d.Rows[k] = Fingerprint{Digest: a.ch.Source[i].Digest, Key: b.Keys[k]}
+	}
+	return d
+}
+
+// record notes a batch on the platform; ids nil when they are not known.
+func (a *applier) record(b *upload.Batch, ids []string) {
+	for k, i := range b.Indexes {
+		id := ""
+		if ids != nil {
+			id = ids[k]
+		}
+		a.landed[i] = rowFor(id, Fingerprint{Digest: a.ch.Source[i].Digest, Key: b.Keys[k]})
+	}
+	a.sent += b.Len()
+	if a.opt.Progress != nil {
+		a.opt.Progress(a.sent, a.plan.ToSend, a.clock.Now().Sub(a.start))
+	}
+}
+
+// recover settles a request whose outcome is unknown by looking the dataset
+// up: its rows are found (recorded), proven missing (sent again), or neither
+// yet. A request that may still be running is waited for, looking again,
+// until SettleTime has passed since it was sent; if the apply's context ends
+// first, the request stays in doubt. stored says the API answered 200, so
+// the rows cannot be missing.
+func (a *applier) recover(ctx context.Context, b *upload.Batch, d Doubt, cause error, stored bool) (*upload.Batch, error) {
+	a.log("upload outcome unknown; checking the dataset for the batch's rows", "rows", b.Len(), "error", cause.Error())
+	for {
+		snap, err := a.look(ctx)
+		if err != nil {
+			a.doubts = append(a.doubts, d)
+			return nil, &DoubtError{Rows: b.Len(), Cause: cause, LookupErr: err, Until: a.until(d)}
+		}
+		found, v := a.claimsFor(snap).settleDoubt(d.Rows)
+		switch {
+		case v == landed:
+			ids := make([]string, len(found))
+			for k := range found {
+				ids[k] = found[k].ID
+			}
+			a.log("found the batch's rows on the platform", "rows", b.Len())
+			a.record(b, ids)
+			return nil, nil
+		case v == ambiguous || stored:
+			a.doubts = append(a.doubts, d)
+			return nil, &AmbiguousError{Rows: b.Len(), Cause: cause}
+		case d.settledBy(snap.TakenAt, a.opt.SettleTime):
+			a.log("the batch's rows are not on the platform; sending them again", "rows", b.Len())
+			return b, nil
+		}
+		wait := a.pollWait(d.SentAt.Add(a.opt.SettleTime))
+		a.log("the batch's rows are not on the platform yet; the request may still be running, looking again", "rows", b.Len(), "wait", wait.String())
+		if ctx.Err() != nil || a.clock.Sleep(ctx, wait) != nil {
+			a.doubts = append(a.doubts, d)
+			return nil, &DoubtError{Rows: b.Len(), Cause: cause, Until: a.until(d)}
+		}
+	}
+}
+
+func (a *applier) until(d Doubt) time.Time {
+	if !d.MayStillRun {
+		return time.Time{}
+	}
+	return d.SentAt.Add(a.opt.SettleTime)
+}
+
+// claimsFor marks as accounted for every row of snap that the record or
+// this apply accounts for, so that only rows nobody knows are candidates.
+func (a *applier) claimsFor(snap *Snapshot) *claims {
+	c := newClaims(snap)
+	p := a.plan.prior
+	for _, r := range p.Rows {
+		if r.ID != "" {
+			c.claim(r.ID)
+		}
+	}
+	for _, id := range p.Released {
+		c.claim(id)
+	}
+	for _, rs := range [][]Remote{p.Foreign, p.Unclaimed} {
+		for _, r := range rs {
+			c.claim(r.ID)
+		}
+	}
+	for _, r := range a.landed {
+		if r.ID != "" {
+			c.claim(r.ID)
+		}
+	}
+	return c
+}
+
+// learnDatasetID looks a new dataset up once after its first rows landed,
+// when no answer revealed its id; the dataset is then as small as it will
+// ever be.
+func (a *applier) learnDatasetID(ctx context.Context) {
+	if a.datasetID != "" || !a.ch.Creating || a.sent > a.opt.batchRows() {
+		return
+	}
+	if _, err := a.look(ctx); err != nil {
+		a.log("looking the new dataset up for its id failed; dataset_id stays unknown until the next refresh", "error", err.Error())
+	}
+}
+
+func (o Options) batchRows() int {
+	if o.BatchRows > 0 {
+		return o.BatchRows
+	}
+	return upload.DefaultBatchRows
+}
+
+func (a *applier) noIDs() int {
+	n := 0
+	for _, r := range a.landed {
+		if r.ID == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// attributeIDs looks the dataset up to find the ids of rows stored without
+// them: among the rows nobody accounts for, by key.
+func (a *applier) attributeIDs(ctx context.Context) {
+	snap, err := a.look(ctx)
+	if err != nil {
+		a.log("looking the dataset up for the ids of the rows just stored failed; the next refresh fills them in", "error", err.Error())
+		return
+	}
+	var missing []int
+	for i, r := range a.landed {
+		if r.ID == "" {
+			missing = append(missing, i)
+		}
+	}
+	slices.Sort(missing) // pair in source order
+	keys := make([]dataset.Digest, len(missing))
+	for n, i := range missing {
+		keys[n] = a.landed[i].Key
+	}
+	partner, _ := a.claimsFor(snap).pairExactly(keys)
+	for n, i := range missing {
+		if partner[n] >= 0 {
+			r := a.landed[i]
+			a.landed[i] = rowFor(snap.ID(partner[n]), Fingerprint{Digest: r.Digest, Key: r.Key})
+		}
+	}
+}
+
+// result assembles what the apply leaves.
+func (a *applier) result(err error) *Result {
+	// The prior doubts are those no lookup of this apply settled.
+	rec := a.plan.Record(a.landed, append(slices.Clone(a.plan.prior.Doubts), a.doubts...))
+	rec.LookedAt = a.lookedAt
+	res := &Result{Record: rec, DatasetID: a.datasetID, Sent: a.sent, Adopted: a.plan.Adopted, Err: err}
+	res.NoIDs = a.noIDs()
+	res.Complete = err == nil && len(rec.Rows) == len(a.ch.Source)
+	return res
+}

@@ -1,0 +1,202 @@
+package rowsync
+
+import (
+	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+)
+
+// Decision says what an apply does with a source row.
+type Decision uint8
+
+const (
+	// Keep: the row is one Terraform manages; nothing is sent.
+	Keep Decision = iota
+	// Adopt: the row was found on the platform, not Terraform's but first
+	// seen since the last apply (see Record.Unclaimed); it becomes
+	// Terraform's and nothing is sent.
+	Adopt
+	// Send: the apply uploads the row.
+	Send
+	// Settle: the row was in a request whose outcome is unknown; the apply
+	// looks the dataset up and sends it only if it is not there.
+	Settle
+)
+
+// Plan is what an apply would do with each source row.
+type Plan struct {
+	Decisions []Decision
+	// IDs holds each source row's id where the plan knows it: kept and
+	// adopted rows ("" for a kept row recorded without an id); "" for rows
+	// to send or settle.
+	IDs []string
+	// Released are the ids of managed rows that are no longer in the
+	// source; ReleasedRows counts those rows, with any recorded without an
+	// id.
+	Released     []string
+	ReleasedRows int
+	// InPlace is set when the source holds exactly the managed rows, each
+	// at its recorded place: the ids do not change.
+	InPlace bool
+
+	Kept, Adopted, ToSend, InDoubt int
+
+	source   []Fingerprint
+	prior    *Record
+	fromRow  []int // per source row: index in prior.Rows (Keep), prior.Unclaimed (Adopt) or -1
+	doubtFor []int // per source row: index of its doubt (Settle) or -1
+}
+
+// PlanRows pairs the source with a record, in this order:
+//
+//  1. with managed rows by digest (Keep);
+//  2. with managed rows known only by key (adopted by an import) by key
+//     (Keep);
+//  3. with rows in doubt by digest (Settle);
+//  4. with unclaimed platform rows by key (Adopt);
+//
+// and plans the rest to be sent. Source keys are needed only when
+// rec.NeedsKeys reports so.
+func PlanRows(source []Fingerprint, rec *Record) *Plan {
+	if rec == nil {
+		rec = &Record{}
+	}
+	n := len(source)
+	p := &Plan{Decisions: make([]Decision, n), IDs: make([]string, n), source: source, prior: rec, doubtFor: unpaired(n)}
+	p.fromRow = unpaired(n)
+	rowPartner := unpaired(len(rec.Rows))
+	srcDigest := func(i int) (dataset.Digest, bool) { return source[i].Digest, true }
+	srcKey := func(i int) (dataset.Digest, bool) { return source[i].Key, source[i].Key != (dataset.Digest{}) }
+	var zero dataset.Digest
+
+	pairByKey(
+		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcDigest},
+		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) { return rec.Rows[j].Digest, rec.Rows[j].Digest != zero }},
+	)
+	pairByKey(
+		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcKey},
+		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) {
+			return rec.Rows[j].Key, rec.Rows[j].Digest == zero && rec.Rows[j].Key != zero
+		}},
+	)
+	p.pairDoubts(srcDigest)
+	adoptFrom := unpaired(n)
+	pairByKey(
+		side[dataset.Digest]{n: n, partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
+			k, ok := srcKey(i)
+			return k, ok && p.fromRow[i] < 0 && p.doubtFor[i] < 0
+		}},
+		side[dataset.Digest]{n: len(rec.Unclaimed), partner: unpaired(len(rec.Unclaimed)), key: func(j int) (dataset.Digest, bool) { return rec.Unclaimed[j].Key, true }},
+	)
+
+	p.InPlace = n == len(rec.Rows)
+	for i := range source {
+		switch {
+		case p.fromRow[i] >= 0:
+			p.Decisions[i], p.IDs[i] = Keep, rec.Rows[p.fromRow[i]].ID
+			p.Kept++
+		case p.doubtFor[i] >= 0:
+			p.Decisions[i] = Settle
+			p.InDoubt++
+		case adoptFrom[i] >= 0:
+			p.Decisions[i], p.IDs[i] = Adopt, rec.Unclaimed[adoptFrom[i]].ID
+			p.fromRow[i] = adoptFrom[i]
+			p.Adopted++
+		default:
+			p.Decisions[i] = Send
+			p.ToSend++
+		}
+		p.InPlace = p.InPlace && p.Decisions[i] == Keep && p.fromRow[i] == i
+	}
+	for j, partner := range rowPartner {
+		if partner < 0 {
+			p.ReleasedRows++
+			if id := rec.Rows[j].ID; id != "" {
+				p.Released = append(p.Released, id)
+			}
+		}
+	}
+	return p
+}
+
+// pairDoubts pairs source rows not yet paired with the rows of requests in
+// doubt, by digest.
+func (p *Plan) pairDoubts(srcDigest func(int) (dataset.Digest, bool)) {
+	var rows []Fingerprint
+	var owner []int
+	for d := range p.prior.Doubts {
+		for _, f := range p.prior.Doubts[d].Rows {
+			rows = append(rows, f)
+			owner = append(owner, d)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	partner := unpaired(len(p.source))
+	pairByKey(
+		side[dataset.Digest]{n: len(p.source), partner: partner, key: func(i int) (dataset.Digest, bool) {
+			d, _ := srcDigest(i)
+			return d, p.fromRow[i] < 0
+		}},
+		side[dataset.Digest]{n: len(rows), partner: unpaired(len(rows)), key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, true }},
+	)
+	for i, j := range partner {
+		if j >= 0 {
+			p.doubtFor[i] = owner[j]
+		}
+	}
+}
+
+// Record is the record an apply that sends nothing leaves: the source's
+// kept and adopted rows in source order (with full digests from now on),
+// the released ids, the unclaimed rows that were not adopted now foreign
+// (an apply accepts them as not Terraform's), and the doubts. landed gives
+// the Row of each sent or settled source row that is on the platform (nil:
+// none); rows neither kept, adopted nor landed are left out, so a partial
+// apply records only what is on the platform.
+func (p *Plan) Record(landed map[int]Row, doubts []Doubt) *Record {
+	rec := &Record{LookedAt: p.prior.LookedAt, Doubts: doubts}
+	rec.Rows = make([]Row, 0, len(p.source))
+	adopted := make(map[int]bool, p.Adopted)
+	for i, d := range p.Decisions {
+		switch d {
+		case Keep:
+			rec.Rows = append(rec.Rows, rowFor(p.IDs[i], Fingerprint{Digest: p.source[i].Digest, Key: p.keyOf(i)}))
+		case Adopt:
+			adopted[p.fromRow[i]] = true
+			rec.Rows = append(rec.Rows, rowFor(p.IDs[i], p.source[i]))
+		default:
+			if r, ok := landed[i]; ok {
+				rec.Rows = append(rec.Rows, r)
+			}
+		}
+	}
+	rec.Released = append(append(rec.Released, p.prior.Released...), p.Released...)
+	rec.Foreign = append(rec.Foreign, p.prior.Foreign...)
+	for j, u := range p.prior.Unclaimed {
+		if !adopted[j] {
+			rec.Foreign = append(rec.Foreign, u)
+		}
+	}
+	return rec
+}
+
+// keyOf is the key to keep for kept source row i: its own when computed,
+// else the recorded row's (a row whose id is not known keeps its key).
+func (p *Plan) keyOf(i int) dataset.Digest {
+	if k := p.source[i].Key; k != (dataset.Digest{}) {
+		return k
+	}
+	return p.prior.Rows[p.fromRow[i]].Key
+}
+
+// doubtsInUse are the indexes of the prior doubts that some source row
+// waits on.
+func (p *Plan) doubtsInUse() map[int]bool {
+	used := make(map[int]bool)
+	for i, d := range p.doubtFor {
+		if d >= 0 && p.Decisions[i] == Settle {
+			used[d] = true
+		}
+	}
+	return used
+}
