@@ -52,7 +52,7 @@ func (d *datasetDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"space_id": schema.StringAttribute{
 				MarkdownDescription: "UUID of the space that holds the dataset.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a")},
+				Validators:          []validator.String{uuidValidator{}},
 			},
 			"dataset_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the dataset.",

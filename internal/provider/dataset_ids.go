@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -56,6 +57,45 @@ func (m *datasetModel) rowIDs(ctx context.Context) ([]types.String, diag.Diagnos
 		return ids, nil
 	}
 	return idsOf(ctx, m.RowIDs)
+}
+
+// plannedRowIDs returns the ids of a plan, some of which may be unknown: in
+// compact mode every id of an unknown chunk is. nil when the plan has none.
+func (m *datasetModel) plannedRowIDs(ctx context.Context) ([]types.String, diag.Diagnostics) {
+	if m.RowIDsJSON.IsNull() || m.RowIDsJSON.IsUnknown() {
+		return idsOf(ctx, m.RowIDs)
+	}
+	chunks := sortedChunks(m.RowIDsJSON)
+	var ids []types.String
+	for k, elem := range chunks {
+		chunk, ok := elem.value.(types.String)
+		if ok && !chunk.IsUnknown() && !chunk.IsNull() {
+			var err error
+			if ids, err = appendRowIDsJSON(ids, chunk.ValueString()); err != nil {
+				var diags diag.Diagnostics
+				diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", err.Error())
+				return nil, diags
+			}
+			continue
+		}
+		end := int(m.RowCount.ValueInt64())
+		if k+1 < len(chunks) {
+			end, _ = strconv.Atoi(chunks[k+1].key)
+		}
+		for len(ids) < end {
+			ids = append(ids, types.StringUnknown())
+		}
+	}
+	return ids, nil
+}
+
+func idsOf(ctx context.Context, l types.List) ([]types.String, diag.Diagnostics) {
+	if l.IsNull() || l.IsUnknown() {
+		return nil, nil
+	}
+	var ids []types.String
+	d := l.ElementsAs(ctx, &ids, false)
+	return ids, d
 }
 
 type keyedChunk struct {

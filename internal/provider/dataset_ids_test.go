@@ -65,7 +65,7 @@ func FuzzDecodeRowIDsJSON(f *testing.F) {
 	})
 }
 
-func idStrings(prefix string, from, to int) []types.String {
+func numberedIDs(prefix string, from, to int) []types.String {
 	var ids []types.String
 	for i := from; i < to; i++ {
 		ids = append(ids, types.StringValue(fmt.Sprintf("%s%d", prefix, i)))
@@ -101,7 +101,7 @@ func keyed(chunks map[string]attr.Value) []keyedChunk {
 // new chunks as unknown; the apply then cuts the same chunks, under the same
 // keys, so that Terraform finds the result consistent with the plan.
 func TestChunkRowIDs(t *testing.T) {
-	ids := idStrings("r", 0, 2500)
+	ids := numberedIDs("r", 0, 2500)
 	first := chunkRowIDs(ids, nil)
 	keys, vals := chunkStrings(t, first)
 	if !slices.Equal(keys, []string{"000000000", "000001000", "000002000"}) || vals[0] != encodeRowIDsJSON(ids[:1000]) || vals[2] != encodeRowIDsJSON(ids[2000:]) {
@@ -118,7 +118,7 @@ func TestChunkRowIDs(t *testing.T) {
 		t.Fatalf("plan of an append: %v", planKeys)
 	}
 	// Apply: the same chunks under the same keys, the new ones known.
-	applied := append(slices.Clone(ids), idStrings("n", 0, 1200)...)
+	applied := append(slices.Clone(ids), numberedIDs("n", 0, 1200)...)
 	gotKeys, got := chunkStrings(t, chunkRowIDs(applied, keyed(first)))
 	if !slices.Equal(gotKeys, planKeys) || !slices.Equal(got[:3], plan[:3]) || got[3] != encodeRowIDsJSON(applied[2500:3500]) || got[4] != encodeRowIDsJSON(applied[3500:]) {
 		t.Fatalf("apply of an append does not match its plan: %v", gotKeys)
@@ -144,7 +144,7 @@ func TestChunkRowIDs(t *testing.T) {
 // TestRowIDsRoundTrip: ids written by setRowIDs read back the same, in order,
 // past the point where the keys' order and the map's order differ.
 func TestRowIDsRoundTrip(t *testing.T) {
-	ids := idStrings("r", 0, 12_345)
+	ids := numberedIDs("r", 0, 12_345)
 	m := &datasetModel{CompactRowIDs: types.BoolValue(true)}
 	m.setRowIDs(ids, nil)
 	back, diags := m.rowIDs(t.Context())

@@ -4,18 +4,19 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/rowsync"
 )
 
 // ModifyPlan reads and validates the source at every plan, so that an edit to
 // the file shows up without filesha256() and bad rows are refused before
 // anything is sent. It plans the computed values exactly: the row count, the
-// content hash, and row_ids with the known ids of kept rows and an unknown id
-// for each new row only.
+// content hash, and the ids: known for kept and adopted rows, unknown for
+// each row the apply sends.
 func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		if !req.State.Raw.IsNull() {
@@ -26,29 +27,10 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	var plan datasetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	prior := priorOf(ctx, req, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var prior *datasetModel
-	if !req.State.Raw.IsNull() {
-		prior = &datasetModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, prior)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-
-	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() {
-		plan.ID = types.StringUnknown()
-	} else {
-		plan.ID = types.StringValue(plan.SpaceID.ValueString() + "/" + plan.DatasetName.ValueString())
-	}
-	// A replacement starts a new dataset: plan it as a create.
-	replacing := prior != nil && (!plan.SpaceID.Equal(prior.SpaceID) || !plan.DatasetName.Equal(prior.DatasetName))
-	if replacing {
-		prior = nil
-	}
-
 	src, known, diags := sourceOf(ctx, &plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -57,91 +39,184 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !known {
 		// The rows come from another resource. The same checks run at
 		// apply, before anything is sent.
-		plan.RowCount = types.Int64Unknown()
-		plan.ContentSHA256 = types.StringUnknown()
-		plan.setRowIDsUnknown()
-		plan.DatasetID = types.StringUnknown()
-		if prior != nil && !prior.DatasetID.IsNull() {
-			plan.DatasetID = prior.DatasetID
-		}
+		plan.planUnknownRows(prior)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-
-	var led *ledger.Ledger
-	var priorIDs []types.String
-	withKeys := false
+	rec, look := r.plannedRecord(ctx, &plan, prior, req.Private, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if prior != nil {
 		src.expectRows(prior.RowCount)
-		led, diags = readLedger(ctx, req.Private)
-		resp.Diagnostics.Append(diags...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		priorIDs, diags = prior.rowIDs(ctx)
-		resp.Diagnostics.Append(diags...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		withKeys = needsMatchKeys(led, priorIDs)
 	}
-	chk, diags := src.check(withKeys)
+	chk, diags := src.check(prior == nil || rec.NeedsKeys())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.RowCount = types.Int64Value(int64(chk.summary.Rows))
 	plan.ContentSHA256 = types.StringValue(chk.contentSHA256())
-
-	if !plan.compact() && chk.summary.Rows > listModeWarnRows {
-		resp.Diagnostics.AddAttributeWarning(path.Root("compact_row_ids"), "Large dataset in list mode",
-			fmt.Sprintf("The dataset has %d rows. Terraform compares a list of that many ids slowly (a no-op plan of 20,000 ids took 54 s and 3.3 GB here). Set compact_row_ids = true to keep the ids in row_ids_json, a few JSON strings of up to 1,000 ids each; switching uploads nothing.", chk.summary.Rows))
-	}
-	if prior == nil {
-		plan.setRowIDsUnknown()
-		plan.DatasetID = types.StringUnknown()
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	p := rowsync.PlanRows(chk.fingerprints, rec)
+	resp.Diagnostics.Append(planDiagnostics(&plan, p, look)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	if led == nil {
-		led = &ledger.Ledger{}
-	}
-	if len(priorIDs) != len(led.Rows) {
-		resp.Diagnostics.AddError("Row ledger does not match state",
-			fmt.Sprintf("State holds %d row ids but the provider's private record of uploaded rows holds %d, so the provider cannot tell which rows are already on the platform. "+
-				"Nothing will be sent. Run `terraform apply -refresh-only` to rebuild the record from the platform, or re-import the dataset.", len(priorIDs), len(led.Rows)))
-		return
-	}
-
-	assigned, removed := ledger.Match(led.Rows, chk.fingerprints)
-	ids := make([]types.String, len(assigned))
-	newRows := 0
-	inPlace := len(assigned) == len(priorIDs)
-	for i, e := range assigned {
-		if e >= 0 {
-			ids[i] = priorIDs[e]
-		} else {
-			ids[i] = types.StringUnknown()
-			newRows++
-		}
-		inPlace = inPlace && e == i
-	}
-	if !inPlace || !plan.keepRowIDsOf(prior) {
-		plan.setRowIDs(ids, prior)
-	}
-	if newRows > 0 {
-		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, withKeys)...)
-	}
-	plan.DatasetID = prior.DatasetID
-	if newRows > 0 && prior.DatasetID.IsNull() {
-		// The API may reveal the dataset's id when it answers the upload.
-		plan.DatasetID = types.StringUnknown()
-	}
-	if len(removed) > 0 {
-		resp.Diagnostics.AddAttributeWarning(path.Root("row_ids"), "Rows removed from the source stay on the platform",
-			fmt.Sprintf("%d row(s) recorded in state are no longer in the source. The Collinear API cannot delete rows, so they stay in dataset %q; Terraform stops tracking them. Delete them in the Collinear UI if they must go.",
-				len(removed), plan.DatasetName.ValueString()))
+	plan.planIDs(p, prior, look)
+	if prior != nil && p.ToSend+p.InDoubt > 0 {
+		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// priorOf is the state a plan changes: nil for a create, and for a
+// replacement, which starts a new dataset. It also sets the plan's id.
+func priorOf(ctx context.Context, req resource.ModifyPlanRequest, plan *datasetModel, diags *diag.Diagnostics) *datasetModel {
+	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() {
+		plan.ID = types.StringUnknown()
+	} else {
+		plan.ID = types.StringValue(plan.SpaceID.ValueString() + "/" + plan.DatasetName.ValueString())
+	}
+	if req.State.Raw.IsNull() {
+		return nil
+	}
+	prior := &datasetModel{}
+	diags.Append(req.State.Get(ctx, prior)...)
+	if !sameSpace(plan.SpaceID.ValueString(), prior.SpaceID.ValueString()) || !plan.DatasetName.Equal(prior.DatasetName) {
+		return nil
+	}
+	return prior
+}
+
+// lookAtPlan is what a create's plan learned by looking the dataset up.
+type lookAtPlan struct {
+	done   bool // the lookup answered
+	exists bool
+	rows   int // rows the dataset holds
+}
+
+// plannedRecord is the record a plan pairs the source with: the prior
+// state's, or for a create what a lookup finds (every row on the platform is
+// then unclaimed, so that matching rows are adopted, not sent again). When a
+// create cannot look, the plan warns and the create looks before it sends.
+func (r *datasetResource) plannedRecord(ctx context.Context, plan, prior *datasetModel, private privateGetter, diags *diag.Diagnostics) (*rowsync.Record, lookAtPlan) {
+	if prior != nil {
+		rec, _, d := readRecord(ctx, prior, private)
+		diags.Append(d...)
+		if rec != nil && rec.Incomplete() {
+			diags.AddError("Row ledger does not match state",
+				"The provider's private record of uploaded rows does not match the row ids in state, so it cannot tell which rows are already on the platform. "+
+					"Nothing will be sent. Run `terraform apply -refresh-only` to rebuild the record from the platform, or re-import the dataset.")
+		}
+		return rec, lookAtPlan{}
+	}
+	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() || r.data == nil || r.data.client == nil {
+		diags.AddWarning("Dataset not looked up at plan time",
+			"The provider could not look the dataset up while planning (its configuration or the dataset's name is not known yet), so the plan cannot show which rows are already on the platform. The create looks it up before it sends anything and does not upload rows that are already there.")
+		return &rowsync.Record{}, lookAtPlan{}
+	}
+	timeout, d := plan.Timeouts.Read(ctx, defaultReadTimeout)
+	diags.Append(d...)
+	ctx, cancel := context.WithTimeout(r.data.withMaskedKey(ctx), timeout)
+	defer cancel()
+	snap, err := rowsync.Look(ctx, r.data.client, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), 0, 0)
+	if err != nil {
+		diags.AddWarning("Dataset not looked up at plan time",
+			"Looking the dataset up failed, so the plan cannot show which rows are already on the platform. The create looks it up again before it sends anything and does not upload rows that are already there.\n\n"+err.Error())
+		return &rowsync.Record{}, lookAtPlan{}
+	}
+	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len()}
+}
+
+// planUnknownRows plans a source that is not known yet.
+func (m *datasetModel) planUnknownRows(prior *datasetModel) {
+	m.RowCount = types.Int64Unknown()
+	m.ContentSHA256 = types.StringUnknown()
+	m.setRowIDsUnknown()
+	m.DatasetID = types.StringUnknown()
+	if prior != nil && !prior.DatasetID.IsNull() {
+		m.DatasetID = prior.DatasetID
+	}
+}
+
+// planIDs plans row_ids (or row_ids_json) and dataset_id from a plan: known
+// ids for kept and adopted rows, unknown ones for rows to send or settle. A
+// create that adopts nothing leaves them all to the apply: the whole list is
+// then unknown, which a plan prints in one line.
+func (m *datasetModel) planIDs(p *rowsync.Plan, prior *datasetModel, look lookAtPlan) {
+	if prior == nil && (!look.done || p.Adopted == 0) {
+		m.setRowIDsUnknown()
+		m.DatasetID = types.StringUnknown()
+		return
+	}
+	if prior != nil && p.InPlace && m.keepRowIDsOf(prior) {
+		m.DatasetID = prior.DatasetID
+		return
+	}
+	ids := make([]types.String, len(p.Decisions))
+	for i, d := range p.Decisions {
+		switch {
+		case d == rowsync.Send || d == rowsync.Settle:
+			ids[i] = types.StringUnknown()
+		case p.IDs[i] == "":
+			ids[i] = types.StringNull()
+		default:
+			ids[i] = types.StringValue(p.IDs[i])
+		}
+	}
+	m.setRowIDs(ids, prior)
+	m.DatasetID = types.StringUnknown()
+	if prior != nil && !prior.DatasetID.IsNull() {
+		m.DatasetID = prior.DatasetID
+	}
+}
+
+// planDiagnostics says what a plan will do that a reviewer must know: rows
+// adopted instead of uploaded, rows in doubt, rows left on the platform, a
+// large dataset in list mode; and refuses a create over an existing dataset
+// when if_exists says so.
+func planDiagnostics(m *datasetModel, p *rowsync.Plan, look lookAtPlan) diag.Diagnostics {
+	var diags diag.Diagnostics
+	name := m.DatasetName.ValueString()
+	if look.exists && m.IfExists.ValueString() == ifExistsError {
+		diags.AddAttributeError(path.Root("if_exists"), "Dataset already exists",
+			fmt.Sprintf("Dataset %q already exists in space %s with %d row(s), and if_exists = \"error\". Nothing will be sent. "+
+				"To manage it with this configuration, import it:\n\nimport {\n  to = <address>\n  id = %q\n}\n\nor set if_exists = \"adopt\" to take the rows that match the source as this resource's.",
+				name, m.SpaceID.ValueString(), look.rows, m.SpaceID.ValueString()+"/"+name))
+		return diags
+	}
+	if p.Adopted > 0 || look.exists {
+		diags.AddAttributeWarning(path.Root("if_exists"), "Rows already on the platform are adopted, not uploaded",
+			fmt.Sprintf("Dataset %q already holds rows that this state does not manage (%s). %d source row(s) match them and are adopted: their ids are known now and they are not uploaded again. %d row(s) will be uploaded.%s\n\n"+
+				"Rows are matched by what the platform's lookup returns: the conversation, the response's text and ground_truth, not context nor the response's role. Set if_exists = \"error\" to refuse instead.",
+				name, existingRows(look, p), p.Adopted, p.ToSend, notInSource(look, p)))
+	}
+	if p.InDoubt > 0 {
+		diags.AddAttributeWarning(path.Root("row_ids"), "Rows of an earlier upload are in doubt",
+			fmt.Sprintf("%d source row(s) were in an upload whose outcome is unknown, and no lookup has found them on the platform yet. The apply looks the dataset up first: rows it finds are recorded and not sent again; rows still missing once the upload can no longer be running (see the provider's upload_settle_time) are sent, the apply waiting for that if needed.", p.InDoubt))
+	}
+	if p.ReleasedRows > 0 {
+		diags.AddAttributeWarning(path.Root("row_ids"), "Rows removed from the source stay on the platform",
+			fmt.Sprintf("%d row(s) recorded in state are no longer in the source. The Collinear API cannot delete rows, so they stay in dataset %q; Terraform stops tracking them. Delete them in the Collinear UI if they must go.",
+				p.ReleasedRows, name))
+	}
+	if !m.compact() && len(p.Decisions) > listModeWarnRows {
+		diags.AddAttributeWarning(path.Root("compact_row_ids"), "Large dataset in list mode",
+			fmt.Sprintf("The dataset has %d rows. Terraform compares a list of that many ids slowly, and the cost grows with the square of the count. Set compact_row_ids = true to keep the ids in row_ids_json, a few JSON strings of up to 1,000 ids each; switching uploads nothing.", len(p.Decisions)))
+	}
+	return diags
+}
+
+func existingRows(look lookAtPlan, p *rowsync.Plan) string {
+	if look.done {
+		return fmt.Sprintf("the dataset exists with %d row(s)", look.rows)
+	}
+	return fmt.Sprintf("%d found since the last apply", p.Adopted)
+}
+
+func notInSource(look lookAtPlan, p *rowsync.Plan) string {
+	if !look.done {
+		return ""
+	}
+	return fmt.Sprintf(" %d row(s) on the platform match no source row; they stay there, not managed by Terraform.", look.rows-p.Adopted)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
-	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/rowsync"
 )
 
 // plannedRowsKey is the private-state key under which the plan of an update
@@ -20,26 +20,21 @@ import (
 // stays in state.
 const plannedRowsKey = "planned_rows"
 
-// plannedRows is the stored form: the fingerprints in the ledger's encoding,
-// with what they were taken from.
+// plannedRows is the stored form: the fingerprints, packed, with what they
+// were taken from.
 type plannedRows struct {
-	ContentSHA256 string          `json:"content_sha256"`
-	WithKeys      bool            `json:"with_keys"`
-	Rows          json.RawMessage `json:"rows"`
+	ContentSHA256 string `json:"content_sha256"`
+	WithKeys      bool   `json:"with_keys"`
+	Digests       string `json:"d"`
+	Keys          string `json:"k"`
 }
 
 // setPlannedRows records chk in the plan's private state.
 func setPlannedRows(ctx context.Context, private privateSetter, chk *checked, withKeys bool) diag.Diagnostics {
-	entries := make([]ledger.Entry, len(chk.fingerprints))
-	for i, f := range chk.fingerprints {
-		entries[i] = ledger.Entry(f)
-	}
-	rows, err := (&ledger.Ledger{Rows: entries}).Encode()
+	digests, keys := rowsync.PackFingerprints(chk.fingerprints)
+	b, err := json.Marshal(plannedRows{ContentSHA256: chk.contentSHA256(), WithKeys: withKeys, Digests: digests, Keys: keys})
 	if err == nil {
-		var b []byte
-		if b, err = json.Marshal(plannedRows{ContentSHA256: chk.contentSHA256(), WithKeys: withKeys, Rows: rows}); err == nil {
-			return private.SetKey(ctx, plannedRowsKey, b)
-		}
+		return private.SetKey(ctx, plannedRowsKey, b)
 	}
 	var diags diag.Diagnostics
 	diags.AddError("Unable to record the planned rows", err.Error())
@@ -63,14 +58,11 @@ func plannedCheck(ctx context.Context, private privateGetter, m *datasetModel, w
 	if err != nil || len(sum) != 32 {
 		return nil
 	}
-	led, err := ledger.Decode(rec.Rows)
-	if err != nil || led == nil || int64(len(led.Rows)) != m.RowCount.ValueInt64() {
+	fps, err := rowsync.UnpackFingerprints(rec.Digests, rec.Keys)
+	if err != nil || int64(len(fps)) != m.RowCount.ValueInt64() {
 		return nil
 	}
-	chk := &checked{summary: &dataset.Summary{Rows: len(led.Rows)}, fingerprints: make([]ledger.Fingerprint, len(led.Rows)), fromPlan: true}
+	chk := &checked{summary: &dataset.Summary{Rows: len(fps)}, fingerprints: fps, fromPlan: true}
 	copy(chk.summary.SHA256[:], sum)
-	for i, e := range led.Rows {
-		chk.fingerprints[i] = ledger.Fingerprint(e)
-	}
 	return chk
 }

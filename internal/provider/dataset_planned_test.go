@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
-	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/rowsync"
 )
 
 // privateMap is private state for tests.
@@ -156,9 +156,9 @@ func TestUpdateFromPlannedRowsSeesAKeptRowChange(t *testing.T) {
 		sha := attrs["content_sha256"]
 		t.Fatalf("state: row_count %d, content_sha256 %v; want 23 and null", n, sha)
 	}
-	led, err := ledger.Decode(privateKeyOf(t, applied.Private, ledger.PrivateKey))
-	if err != nil || led == nil || len(led.Rows) != 23 {
-		t.Fatalf("ledger after the failed apply: %v, %v", led, err)
+	rec, err := rowsync.Decode(make([]string, 23), privateKeyOf(t, applied.Private, rowsync.LedgerKey), privateKeyOf(t, applied.Private, rowsync.PlatformKey))
+	if err != nil || rec.Incomplete() {
+		t.Fatalf("ledger after the failed apply does not hold the 23 rows: %v", err)
 	}
 }
 

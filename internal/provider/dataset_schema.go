@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -25,7 +25,11 @@ import (
 // square of the count.
 const listModeWarnRows = 5000
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// if_exists values.
+const (
+	ifExistsAdopt = "adopt"
+	ifExistsError = "error"
+)
 
 // datasetModel is the resource's state and plan.
 type datasetModel struct {
@@ -41,6 +45,7 @@ type datasetModel struct {
 	RowIDs        types.List     `tfsdk:"row_ids"`
 	CompactRowIDs types.Bool     `tfsdk:"compact_row_ids"`
 	RowIDsJSON    types.Map      `tfsdk:"row_ids_json"`
+	IfExists      types.String   `tfsdk:"if_exists"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -82,12 +87,15 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"space_id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the Collinear space that holds the dataset. Changing it creates a new dataset.",
+				MarkdownDescription: "UUID of the Collinear space that holds the dataset. Changing it creates a new dataset; writing the same UUID another way (upper case, without hyphens, in braces) changes nothing.",
 				Required:            true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a"),
+					uuidValidator{},
 				},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				// Compared as a UUID: another spelling of the same space is
+				// the same dataset, an in-place change that sends nothing.
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(otherSpace,
+					"Changing the space (not its spelling) creates a new dataset.", "Changing the space (not its spelling) creates a new dataset.")},
 			},
 			"dataset_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the dataset in the space. Changing it creates a new dataset; the old one stays on the platform.",
@@ -156,6 +164,16 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
+			"if_exists": schema.StringAttribute{
+				MarkdownDescription: "What to do when rows to upload are already on the platform and this state does not manage them: when the dataset already exists at create (a fresh state or another workspace, after `terraform destroy`, a replacement), or when a refresh finds rows that appeared since the last apply (a state restored from an older backup). " +
+					"`adopt` (the default) takes matching rows as this resource's rows instead of uploading them again; the plan says how many, and their ids are known in the plan. `error` fails the plan and sends nothing. " +
+					"Rows are matched by what the platform's lookup returns: the conversation, the response's text and `ground_truth`, not `context` nor the response's role. " +
+					"Rows a refresh reported as not managed by Terraform before the last apply are never adopted.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(ifExistsAdopt),
+				Validators: []validator.String{stringvalidator.OneOf(ifExistsAdopt, ifExistsError)},
+			},
 			"compact_row_ids": schema.BoolAttribute{
 				MarkdownDescription: "Keep the ids in `row_ids_json`, a map of JSON strings of up to 1,000 ids each, instead of the `row_ids` list. Terraform compares large lists slowly: a no-op plan of a 20,000-id list took 54 s and 3.3 GB here, against 0.5 s as one string. Set it for datasets above about 5,000 rows; the plan warns past that size. Switching it moves the ids and uploads nothing. Defaults to `false`.",
 				Optional:            true,
@@ -169,7 +187,7 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Read: true}),
 		},
 	}
 }

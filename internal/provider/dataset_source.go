@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
-	"github.com/collinear-ai/terraform-provider-collinear/internal/ledger"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/rowsync"
 	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
 )
 
@@ -44,7 +44,7 @@ func (s *source) expectRows(count types.Int64) {
 // the rows themselves.
 type checked struct {
 	summary      *dataset.Summary
-	fingerprints []ledger.Fingerprint
+	fingerprints []rowsync.Fingerprint
 	// fromPlan is true when the fingerprints are the plan's (plannedCheck),
 	// not a read of the source made now.
 	fromPlan bool
@@ -106,14 +106,14 @@ func inlineRows(rows []rowModel) []dataset.Row {
 
 // check reads the whole source once, validates it and fingerprints each row:
 // its digest always, its match key only when withKeys is set, since the key
-// serves only to pair rows with ledger entries whose digest is unknown
-// (imported rows) or whose id is (see ledger.EntryFor).
+// serves only to pair rows with rows known by key (imported or found on the
+// platform) or whose id is not known (see rowsync.Record.NeedsKeys).
 func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
-	c := &checked{fingerprints: make([]ledger.Fingerprint, 0, s.rowsHint)}
+	c := &checked{fingerprints: make([]rowsync.Fingerprint, 0, s.rowsHint)}
 	var fp dataset.Fingerprinter
 	if s.file != "" {
 		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(_ int, row *dataset.Row, canonical []byte) error {
-			f := ledger.Fingerprint{Digest: dataset.DigestOfCanonical(canonical)}
+			f := rowsync.Fingerprint{Digest: dataset.DigestOfCanonical(canonical)}
 			if withKeys {
 				f.Key = fp.MatchKey(row)
 			}
@@ -128,9 +128,9 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 		c.summary = summary
 	} else {
 		c.summary = dataset.CheckRows(s.rows)
-		c.fingerprints = make([]ledger.Fingerprint, len(s.rows))
+		c.fingerprints = make([]rowsync.Fingerprint, len(s.rows))
 		for i := range s.rows {
-			c.fingerprints[i] = ledger.Fingerprint{Digest: fp.Digest(&s.rows[i]), Key: fp.MatchKey(&s.rows[i])}
+			c.fingerprints[i] = rowsync.Fingerprint{Digest: fp.Digest(&s.rows[i]), Key: fp.MatchKey(&s.rows[i])}
 		}
 	}
 	diags := s.problemDiagnostics(c.summary.Problems)
@@ -191,15 +191,13 @@ var errStopScan = errors.New("stop")
 
 // rowsToSend yields the rows whose indexes are marked in send, in source
 // order, reading the file again as a stream. Each carries the digest taken by
-// check, so the upload stops if the file changed in between. The returned
-// function tells, after the sequence ended, what the read found: the summary
-// of a complete read of the file (nil for inline rows or a read cut short),
-// whose content hash says whether the whole file was still the planned one,
-// and why the file yielded fewer rows than planned, when it did: it became
-// unreadable, invalid, or longer.
-func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func() (*dataset.Summary, error)) {
-	var reread error
-	var read *dataset.Summary
+// check, so the upload stops if the file changed in between. finished tells,
+// after the sequence ended, whether the read was whole and still the checked
+// source: an error wrapping upload.ErrSourceChanged that says why not (the
+// file became unreadable, invalid or longer, or, when the digests came from
+// the plan, its whole content is no longer the planned one).
+func (s *source) rowsToSend(c *checked, send []bool) (rows iter.Seq[upload.Row], finished func() error) {
+	var why error
 	seq := func(yield func(upload.Row) bool) {
 		if s.file == "" {
 			for i := range s.rows {
@@ -218,22 +216,36 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			}
 			return nil
 		})
-		if err == nil {
-			read = summary
+		why = readProblem(summary, err, c)
+	}
+	return seq, func() error {
+		if why != nil {
+			return fmt.Errorf("%w: %v", upload.ErrSourceChanged, why)
 		}
-		switch {
-		case err != nil && !errors.Is(err, errStopScan):
-			reread = err
-		case summary.HasErrors():
-			for _, p := range summary.Problems {
-				if p.Severity == dataset.SeverityError {
-					reread = p
-					break
-				}
+		return nil
+	}
+}
+
+// readProblem says why a read of the file for sending does not stand for
+// the checked source, or nil when it does.
+func readProblem(summary *dataset.Summary, err error, c *checked) error {
+	switch {
+	case errors.Is(err, errStopScan):
+		return nil
+	case err != nil:
+		return err
+	case summary.HasErrors():
+		for _, p := range summary.Problems {
+			if p.Severity == dataset.SeverityError {
+				return p
 			}
 		}
+	case c.fromPlan && summary.SHA256 != c.summary.SHA256:
+		// The rows sent matched the plan one by one; the rows kept must
+		// still be the planned ones too.
+		return fmt.Errorf("the file no longer has the planned content (SHA-256 %s); the planned rows that were new are on the platform, and the next plan shows what changed", c.contentSHA256())
 	}
-	return seq, func() (*dataset.Summary, error) { return read, reread }
+	return nil
 }
 
 func stringList(ids []types.String) types.List {

@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
 )
 
 // TestRowsToSendSaysWhyTheFileFellShort: a file that turns invalid between
@@ -31,7 +34,7 @@ func TestRowsToSendSaysWhyTheFileFellShort(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("yielded %d rows, want only the row before the bad line", n)
 	}
-	if _, err := why(); err == nil || !strings.Contains(err.Error(), "row 2") {
-		t.Fatalf("reason = %v, want one naming row 2", err)
+	if err := why(); !errors.Is(err, upload.ErrSourceChanged) || !strings.Contains(err.Error(), "row 2") {
+		t.Fatalf("reason = %v, want the source changed, naming row 2", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/rowsync"
 )
 
 const (
@@ -49,6 +51,7 @@ type providerModel struct {
 	BaseURL      types.String `tfsdk:"base_url"`
 	MaxRetries   types.Int64  `tfsdk:"max_retries"`
 	InsecureHTTP types.Bool   `tfsdk:"insecure_http"`
+	SettleTime   types.String `tfsdk:"upload_settle_time"`
 }
 
 func (p *collinearProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -74,6 +77,13 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},
+			"upload_settle_time": schema.StringAttribute{
+				MarkdownDescription: "How long an upload whose outcome is unknown (no answer came back: a timeout, a dropped connection, an interrupt; or a gateway's `504`) may still be running on the platform. " +
+					"Until then its rows, if a lookup does not find them, are in doubt: neither recorded as uploaded nor sent again; an apply that needs them waits, looking again. " +
+					"Rows a lookup still misses after that are sent again. A duration such as `90s` or `5m`; defaults to `" + rowsync.DefaultSettleTime.String() + "`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
 			"insecure_http": schema.BoolAttribute{
 				MarkdownDescription: "Allow a plain `http://` `base_url` for a host that is not loopback. The API key would cross the network in clear text: use this only on a trusted network. Defaults to `false`.",
 				Optional:            true,
@@ -84,8 +94,9 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
-	client *client.Client
-	apiKey string // kept only to mask it in logs
+	client     *client.Client
+	apiKey     string        // kept only to mask it in logs
+	settleTime time.Duration // see upload_settle_time
 }
 
 // withMaskedKey returns a context whose logs replace the API key, wherever it
@@ -106,7 +117,7 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 	// A value that comes from another resource is not known while planning.
 	// Planning needs no API call, so leave the provider unconfigured until
 	// apply, when the value is known.
-	if cfg.APIKey.IsUnknown() || cfg.BaseURL.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.InsecureHTTP.IsUnknown() {
+	if cfg.APIKey.IsUnknown() || cfg.BaseURL.IsUnknown() || cfg.MaxRetries.IsUnknown() || cfg.InsecureHTTP.IsUnknown() || cfg.SettleTime.IsUnknown() {
 		tflog.Debug(ctx, "provider configuration not yet known; deferring client set-up")
 		return
 	}
@@ -154,7 +165,11 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 	tflog.Debug(ctx, "configured Collinear client", map[string]any{"base_url": baseURL, "max_retries": maxRetries})
-	data := &providerData{client: c, apiKey: apiKey}
+	settle := rowsync.DefaultSettleTime
+	if !cfg.SettleTime.IsNull() {
+		settle, _ = time.ParseDuration(cfg.SettleTime.ValueString()) // checked by durationValidator
+	}
+	data := &providerData{client: c, apiKey: apiKey, settleTime: settle}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -174,4 +189,23 @@ func (p *collinearProvider) Resources(context.Context) []func() resource.Resourc
 
 func (p *collinearProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewDatasetDataSource}
+}
+
+// durationValidator checks a duration such as "90s" or "5m".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive duration such as 90s or 5m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q is not a positive duration: write it as 90s, 5m or 1h30m.", req.ConfigValue.ValueString()))
+	}
 }

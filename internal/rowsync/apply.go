@@ -189,7 +189,7 @@ func (a *applier) prepare(ctx context.Context) error {
 		if snap.Exists && a.ch.IfExists == RefuseExisting {
 			return ErrDatasetExists
 		}
-		a.plan = PlanRows(a.ch.Source, snapshotRecord(snap))
+		a.plan = PlanRows(a.ch.Source, SnapshotRecord(snap))
 	case a.plan.InDoubt > 0 || (a.plan.ToSend > 0 && stale):
 		if err := a.refresh(ctx, rec); err != nil && a.plan.InDoubt > 0 {
 			return a.doubtOfPlan(err)
@@ -201,9 +201,9 @@ func (a *applier) prepare(ctx context.Context) error {
 	return a.checkPlanned()
 }
 
-// snapshotRecord is the record of a dataset Terraform does not manage yet:
+// SnapshotRecord is the record of a dataset Terraform does not manage yet:
 // every row on it is unclaimed, so a plan may adopt it.
-func snapshotRecord(snap *Snapshot) *Record {
+func SnapshotRecord(snap *Snapshot) *Record {
 	rec := &Record{LookedAt: snap.TakenAt, Unclaimed: make([]Remote, snap.Len())}
 	for i := range rec.Unclaimed {
 		rec.Unclaimed[i] = snap.remote(i)

@@ -56,7 +56,7 @@ func (r *Record) Encode() (ledgerBytes, platformBytes []byte, err error) {
 		p.LookedAt = &t
 	}
 	for _, d := range r.Doubts {
-		digests, keys := packFingerprints(d.Rows)
+		digests, keys := PackFingerprints(d.Rows)
 		p.Doubts = append(p.Doubts, doubtJSON{SentAt: d.SentAt.UTC(), MayStillRun: d.MayStillRun, Digests: digests, Keys: keys})
 	}
 	platformBytes, err = json.Marshal(p)
@@ -104,7 +104,7 @@ func Decode(ids []string, ledgerBytes, platformBytes []byte) (*Record, error) {
 		return nil, err
 	}
 	for _, d := range p.Doubts {
-		rows, err := unpackFingerprints(d.Digests, d.Keys)
+		rows, err := UnpackFingerprints(d.Digests, d.Keys)
 		if err != nil {
 			return nil, err
 		}
@@ -154,32 +154,44 @@ func decodeRemotes(in *remotesJSON) ([]Remote, error) {
 	return out, nil
 }
 
-// packFingerprints writes digests and keys as two base64 strings.
-func packFingerprints(fs []Fingerprint) (digests, keys string) {
+// PackFingerprints writes digests and keys as two base64 strings; keys is
+// "" when no fingerprint has a key.
+func PackFingerprints(fs []Fingerprint) (digests, keys string) {
 	const size = len(dataset.Digest{})
 	d := make([]byte, 0, len(fs)*size)
-	k := make([]byte, 0, len(fs)*size)
-	for _, f := range fs {
+	var k []byte
+	for i, f := range fs {
 		d = append(d, f.Digest[:]...)
-		k = append(k, f.Key[:]...)
+		if f.Key != (dataset.Digest{}) && k == nil {
+			k = make([]byte, i*size, len(fs)*size)
+		}
+		if k != nil {
+			k = append(k, f.Key[:]...)
+		}
 	}
 	return base64.StdEncoding.EncodeToString(d), base64.StdEncoding.EncodeToString(k)
 }
 
-func unpackFingerprints(digests, keys string) ([]Fingerprint, error) {
+// UnpackFingerprints reads what PackFingerprints wrote.
+func UnpackFingerprints(digests, keys string) ([]Fingerprint, error) {
 	const size = len(dataset.Digest{})
 	d, err := base64.StdEncoding.DecodeString(digests)
 	if err != nil || len(d)%size != 0 {
 		return nil, fmt.Errorf("the record of the platform's rows in private state is damaged: unreadable digests")
 	}
 	n := len(d) / size
+	out := make([]Fingerprint, n)
+	for i := range out {
+		copy(out[i].Digest[:], d[i*size:])
+	}
+	if keys == "" {
+		return out, nil
+	}
 	k, err := unpackDigests(keys, n)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Fingerprint, n)
 	for i := range out {
-		copy(out[i].Digest[:], d[i*size:])
 		out[i].Key = k[i]
 	}
 	return out, nil

@@ -87,6 +87,18 @@ func (s *Snapshot) ID(i int) string { return s.ids.at(i) }
 // Key is the match key of row i.
 func (s *Snapshot) Key(i int) dataset.Digest { return s.keys[i] }
 
+// ImportRecord is the record of an import: every row of the dataset becomes
+// Terraform's, known by its id and key. The lookup does not show context nor
+// the response's role, so the digests stay unknown until the first apply
+// pairs the rows with the source by key.
+func ImportRecord(snap *Snapshot) *Record {
+	rec := &Record{LookedAt: snap.TakenAt, Rows: make([]Row, snap.Len())}
+	for i := range rec.Rows {
+		rec.Rows[i] = Row{ID: snap.ID(i), Key: snap.Key(i)}
+	}
+	return rec
+}
+
 // remote is row i as a Remote.
 func (s *Snapshot) remote(i int) Remote { return Remote{ID: s.ids.at(i), Key: s.keys[i]} }
 

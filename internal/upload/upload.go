@@ -266,4 +266,3 @@ func buildBatches(rows iter.Seq[Row], opts Options, out chan<- builtBatch, done 
 		}
 	}
 }
-
