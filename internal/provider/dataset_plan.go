@@ -43,17 +43,25 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	rec, look := r.plannedRecord(ctx, &plan, prior, req.Private, &resp.Diagnostics)
+	rec := priorRecord(ctx, prior, req.Private, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if prior != nil {
 		src.expectRows(prior.RowCount)
 	}
+	// Bad rows are refused before anything is asked of the API.
 	chk, diags := src.check(prior == nil || rec.NeedsKeys())
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	var look lookAtPlan
+	if prior == nil {
+		rec, look = r.lookBeforeCreate(ctx, &plan, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	plan.RowCount = types.Int64Value(int64(chk.summary.Rows))
 	plan.ContentSHA256 = types.StringValue(chk.contentSHA256())
@@ -95,24 +103,31 @@ type lookAtPlan struct {
 	rows   int // rows the dataset holds
 }
 
-// plannedRecord is the record a plan pairs the source with: the prior
-// state's, or for a create what a lookup finds (every row on the platform is
-// then unclaimed, so that matching rows are adopted, not sent again). When a
-// create cannot look, the plan warns and the create looks before it sends.
-func (r *datasetResource) plannedRecord(ctx context.Context, plan, prior *datasetModel, private privateGetter, diags *diag.Diagnostics) (*rowsync.Record, lookAtPlan) {
-	if prior != nil {
-		rec, _, d := readRecord(ctx, prior, private)
-		diags.Append(d...)
-		if rec != nil && rec.Incomplete() {
-			diags.AddError("Row ledger does not match state",
-				"The provider's private record of uploaded rows does not match the row ids in state, so it cannot tell which rows are already on the platform. "+
-					"Nothing will be sent. Run `terraform apply -refresh-only` to rebuild the record from the platform, or re-import the dataset.")
-		}
-		return rec, lookAtPlan{}
+// priorRecord is the record of the state a plan changes; an empty one for a
+// create.
+func priorRecord(ctx context.Context, prior *datasetModel, private privateGetter, diags *diag.Diagnostics) *rowsync.Record {
+	if prior == nil {
+		return &rowsync.Record{}
 	}
+	rec, _, d := readRecord(ctx, prior, private)
+	diags.Append(d...)
+	if rec != nil && rec.Incomplete() {
+		diags.AddError("Row ledger does not match state",
+			"The provider's private record of uploaded rows does not match the row ids in state, so it cannot tell which rows are already on the platform. "+
+				"Nothing will be sent. Run `terraform apply -refresh-only` to rebuild the record from the platform, or re-import the dataset.")
+	}
+	return rec
+}
+
+// lookBeforeCreate looks up the dataset a create would make: every row
+// already on it is unclaimed in the record it returns, so that source rows
+// matching them are adopted, not sent again. When it cannot look, the plan
+// warns and the create looks before it sends.
+func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetModel, diags *diag.Diagnostics) (*rowsync.Record, lookAtPlan) {
+	const later = "The create looks the dataset up before it sends anything and does not upload rows that are already there."
 	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() || r.data == nil || r.data.client == nil {
 		diags.AddWarning("Dataset not looked up at plan time",
-			"The provider could not look the dataset up while planning (its configuration or the dataset's name is not known yet), so the plan cannot show which rows are already on the platform. The create looks it up before it sends anything and does not upload rows that are already there.")
+			"The provider could not look the dataset up while planning (its configuration or the dataset's name is not known yet), so the plan cannot show which rows are already on the platform. "+later)
 		return &rowsync.Record{}, lookAtPlan{}
 	}
 	timeout, d := plan.Timeouts.Read(ctx, defaultReadTimeout)
@@ -121,8 +136,12 @@ func (r *datasetResource) plannedRecord(ctx context.Context, plan, prior *datase
 	defer cancel()
 	snap, err := rowsync.Look(ctx, r.data.client, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), 0, 0)
 	if err != nil {
-		diags.AddWarning("Dataset not looked up at plan time",
-			"Looking the dataset up failed, so the plan cannot show which rows are already on the platform. The create looks it up again before it sends anything and does not upload rows that are already there.\n\n"+err.Error())
+		if failed := lookupFailure(err, false); failed.HasError() {
+			diags.Append(failed...)
+		} else {
+			diags.AddWarning("Dataset not looked up at plan time",
+				"Looking the dataset up failed, so the plan cannot show which rows are already on the platform. "+later+"\n\n"+err.Error())
+		}
 		return &rowsync.Record{}, lookAtPlan{}
 	}
 	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len()}

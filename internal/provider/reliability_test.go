@@ -49,12 +49,15 @@ func uploadAttempts(e *accEnv) int {
 	return n
 }
 
-// TestAccReliability_retries: 429 with Retry-After twice, or 503 once, are
-// retried and the rows are stored once.
+// TestAccReliability_retries: 429 with Retry-After twice is retried, and a
+// 503 is sent again once a lookup shows nothing was stored; the rows are
+// stored once.
 func TestAccReliability_retries(t *testing.T) {
 	cases := map[string][]emulator.Fault{
-		"429 twice": {{Kind: emulator.Fault429, RetryAfter: "1"}, {Kind: emulator.Fault429, RetryAfter: "1"}},
-		"503 once":  {{Kind: emulator.Fault503}},
+		"429 twice": {{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "1"}, {Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "1"}},
+		// A 503 may come from a gateway after the service stored the rows:
+		// the provider looks the dataset up, finds nothing, and sends again.
+		"503 once": {{Kind: emulator.Fault503, Path: "/api/v1/dataset/upload"}},
 	}
 	for name, faults := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -107,13 +110,14 @@ func TestAccReliability_commitThenDrop(t *testing.T) {
 	}
 }
 
-// failThirdBatch makes the third upload from now fail for good: a 503 on it
-// and on each of the provider's retries (max_retries = 2 in tests).
+// failThirdBatch makes the third upload from now fail for good, storing
+// nothing: a 429 on it and on each of the provider's retries (max_retries = 2
+// in tests).
 func failThirdBatch(e *accEnv) {
 	e.emu.InjectFaults(
-		emulator.Fault{Kind: emulator.Fault503, Path: "/api/v1/dataset/upload", Skip: 2, RetryAfter: "0"},
-		emulator.Fault{Kind: emulator.Fault503, Path: "/api/v1/dataset/upload", RetryAfter: "0"},
-		emulator.Fault{Kind: emulator.Fault503, Path: "/api/v1/dataset/upload", RetryAfter: "0"},
+		emulator.Fault{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", Skip: 2, RetryAfter: "0"},
+		emulator.Fault{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "0"},
+		emulator.Fault{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "0"},
 	)
 }
 
@@ -138,7 +142,7 @@ func TestAccReliability_updateResumesAfterFailedBatch(t *testing.T) {
 					failThirdBatch(e)
 				},
 				Config:      config,
-				ExpectError: wrapped(`6 rows are on the platform`),
+				ExpectError: wrapped(`6 row\(s\) are on the platform`),
 			},
 			{
 				PreConfig: func() {

@@ -64,6 +64,6 @@ func (uuidValidator) ValidateString(_ context.Context, req validator.StringReque
 	}
 	if _, ok := canonicalUUID(req.ConfigValue.ValueString()); !ok {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid space id",
-			fmt.Sprintf("%q is not a UUID: write it as 3c90c3cc-0d44-4b50-8888-8dd25736052a (the space's id in the Collinear UI).", req.ConfigValue.ValueString()))
+			fmt.Sprintf("space_id must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a (the space's id in the Collinear UI); got %q.", req.ConfigValue.ValueString()))
 	}
 }
