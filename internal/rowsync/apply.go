@@ -223,6 +223,21 @@ func (a *applier) refresh(ctx context.Context, rec *Record) error {
 		snap = &Snapshot{TakenAt: snap.TakenAt}
 	}
 	fresh, _ := Reconcile(rec, snap, a.opt.SettleTime)
+	// The plan showed which unclaimed rows it adopts; rows first seen now
+	// are known from here on, but not adopted behind the plan's back.
+	known := make(map[string]bool, len(rec.Unclaimed))
+	for _, u := range rec.Unclaimed {
+		known[u.ID] = true
+	}
+	var unclaimed []Remote
+	for _, u := range fresh.Unclaimed {
+		if known[u.ID] {
+			unclaimed = append(unclaimed, u)
+		} else {
+			fresh.Foreign = append(fresh.Foreign, u)
+		}
+	}
+	fresh.Unclaimed = unclaimed
 	a.plan = PlanRows(a.ch.Source, fresh)
 	return nil
 }
