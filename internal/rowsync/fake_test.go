@@ -30,17 +30,17 @@ type storedRow struct {
 type answerKind int
 
 const (
-	answerRows      answerKind = iota // store; stream the rows back with their ids
-	answerObject                      // store; answer {dataset_id, message}
-	answerReordered                   // store; stream the rows back in reverse order
-	answerDupIDs                      // store; the second element repeats the first id
-	answerFewer                       // store; one element fewer
-	answer500                         // store nothing; 500
-	answer503Stored                   // store; 503 from a gateway
-	noAnswerStored                    // store; the connection drops
-	noAnswerNotStored                 // store nothing; the connection drops
-	lateCommit                        // store nothing now; store when the clock passes the commit time
-	answer400                         // store nothing; 400
+	answerRows        answerKind = iota // store; stream the rows back with their ids
+	answerObject                        // store; answer {dataset_id, message}
+	answerReordered                     // store; stream the rows back in reverse order
+	answerDupIDs                        // store; the second element repeats the first id
+	answerFewer                         // store; one element fewer
+	answer500                           // store nothing; 500
+	answer503Stored                     // store; 503 from a gateway
+	noAnswerStored                      // store; the connection drops
+	noAnswerNotStored                   // store nothing; the connection drops
+	lateCommit                          // store nothing now; store when the clock passes the commit time
+	answer400                           // store nothing; 400
 )
 
 // fakePlatform is an in-memory dataset with scripted upload answers. Its
