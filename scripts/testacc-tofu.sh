@@ -11,13 +11,16 @@
 # module source of github.com/opentofu/opentofu@<version> is downloaded with
 # `go mod download`, copied into a temporary folder (the module cache is
 # read-only) and built there as the main module, so that its go.mod replace
-# directives apply. That takes about 6 minutes on 2 cores; later runs reuse the
-# binary.
+# directives apply. The build is a full build of OpenTofu and slow; later runs
+# reuse the binary.
 #
 # Environment:
 #   TOFU_VERSION  OpenTofu release to build and test with (default below). It
 #                 must build with the local Go toolchain (GOTOOLCHAIN=local):
 #                 its go.mod `go` line may not be newer than `go version`.
+#   TOFU_BIN      An OpenTofu binary to test with instead of building one (the
+#                 GitHub workflow installs it with opentofu/setup-opentofu).
+#                 TOFU_VERSION is then not used.
 #
 # Nothing is written to the home folder: the CLI configuration
 # (TF_CLI_CONFIG_FILE) is a throw-away file in a temporary folder, and the build
@@ -37,6 +40,9 @@ export CHECKPOINT_DISABLE=1
 TOFU_VERSION="${TOFU_VERSION:-v1.12.6}"
 TOFU_VERSION="v${TOFU_VERSION#v}"
 tofu="$repo/bin/tofu-${TOFU_VERSION#v}"
+if [[ -n "${TOFU_BIN:-}" ]]; then
+  tofu="$(command -v "$TOFU_BIN")" || { echo "TOFU_BIN=$TOFU_BIN: no such executable" >&2; exit 1; }
+fi
 
 tmp="$(mktemp -d)"
 cleanup() { chmod -R u+w "$tmp" 2>/dev/null || true; rm -rf "$tmp"; }
@@ -104,7 +110,7 @@ build_tofu() {
 }
 
 mkdir -p "$repo/bin"
-if ! tofu_ok; then
+if [[ -z "${TOFU_BIN:-}" ]] && ! tofu_ok; then
   # One build at a time when several runs start together; the second one finds
   # the binary built by the first.
   exec 9>"$repo/bin/.tofu-build.lock"

@@ -17,7 +17,7 @@ import (
 )
 
 // stateRowIDs reads row_ids of collinear_dataset.test from the state file.
-func (c *cliEnv) stateRowIDs(address string) []string {
+func (c *cliEnv) stateRowIDs() []string {
 	c.t.Helper()
 	b, err := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
 	if err != nil {
@@ -38,7 +38,7 @@ func (c *cliEnv) stateRowIDs(address string) []string {
 		c.t.Fatal(err)
 	}
 	for _, r := range st.Resources {
-		if r.Type+"."+r.Name == address && len(r.Instances) > 0 {
+		if r.Type == "collinear_dataset" && r.Name == "test" && len(r.Instances) > 0 {
 			return r.Instances[0].Attributes.RowIDs
 		}
 	}
@@ -62,7 +62,7 @@ func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 10)
 	c.writeWork("rows.jsonl", jsonl(rows...))
-	c.configureWithProvider(`provider "collinear" { max_retries = 2 }`, datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	c.configureWithProvider(`provider "collinear" { max_retries = 2 }`, datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
 	failThirdBatch(c.accEnv)
 
 	ctx := context.Background()
@@ -75,7 +75,7 @@ func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
 			t.Fatalf("error does not say %q:\n%s", want, res.stderr)
 		}
 	}
-	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); len(want) != 4 || fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := c.stateRowIDs(), c.storedIDs("eval"); len(want) != 4 || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("state row_ids = %v, want the 4 stored ids %v", got, want)
 	}
 
@@ -91,7 +91,7 @@ func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
 	if err := c.checkEachRowOnce("eval", rows); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := c.stateRowIDs(), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("state row_ids = %v, want %v", got, want)
 	}
 	res = c.terraform(ctx, nil, "plan", "-detailed-exitcode", "-input=false")
@@ -105,7 +105,7 @@ func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
 func TestAccCLI_savedPlanRefusesEditedFile(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	c.mustTerraform("plan", "-out=tfplan", "-input=false")
 	c.writeWork("rows.jsonl", jsonl(sampleRows[0], sampleRows[1]))
 	res := c.terraform(context.Background(), nil, "apply", "-input=false", "tfplan")
@@ -127,7 +127,7 @@ func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 6)
 	c.writeWork("rows.jsonl", jsonl(rows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
 	// The second batch hangs long enough to interrupt it in flight.
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultDelay, Path: "/api/v1/dataset/upload", Skip: 1, Delay: time.Minute})
 
@@ -155,7 +155,7 @@ func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
 	t.Logf("terraform exited %s after the interrupt", time.Since(interrupted).Round(time.Millisecond))
 
 	landed := c.storedIDs("eval")
-	if got := c.stateRowIDs("collinear_dataset.test"); len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(landed) {
+	if got := c.stateRowIDs(); len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(landed) {
 		t.Fatalf("state row_ids = %v, want the ids of the rows that landed %v\n%s", got, landed, stderr.String())
 	}
 	c.emu.ClearFaults()
@@ -206,7 +206,7 @@ func TestAccCLI_parallelDatasetsUnderRateLimit(t *testing.T) {
 func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	var logs bytes.Buffer
 	for _, args := range [][]string{
 		{"plan", "-out=tfplan", "-input=false"},
@@ -244,7 +244,7 @@ func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
 func TestAccCLI_retriesAndProgressAreLogged(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(numberedRows(1, 4)...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2"))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault429, Path: "/api/v1/dataset/upload", RetryAfter: "1"})
 	res := c.terraform(context.Background(), []string{"TF_LOG=INFO"}, "apply", "-auto-approve", "-input=false")
 	if res.exitCode != 0 {
@@ -274,14 +274,14 @@ func TestAccCLI_retriesAndProgressAreLogged(t *testing.T) {
 func TestAccCLI_lookupUnavailableWarns(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultRouteNotFound, Path: "/api/v1/dataset/name"})
 	res := c.terraform(context.Background(), nil, "plan", "-json", "-detailed-exitcode", "-input=false")
 	if res.exitCode != 0 {
 		t.Fatalf("plan exited %d, want 0 (empty)\n%s", res.exitCode, res.stdout)
 	}
-	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Unable to compare state with the platform")
+	d := findWarning(diagnostics(t, res.stdout), "Unable to compare state with the platform")
 	if d == nil || !strings.Contains(d.Detail, "does not offer the dataset lookup") {
 		t.Fatalf("no lookup warning in:\n%s", res.stdout)
 	}
@@ -293,7 +293,7 @@ func TestAccCLI_createTimeoutKeepsWhatLanded(t *testing.T) {
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 6)
 	c.writeWork("rows.jsonl", jsonl(rows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  batch_size = 2\n  timeouts {\n    create = \"3s\"\n  }"))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2\n  timeouts {\n    create = \"3s\"\n  }"))
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultDelay, Path: "/api/v1/dataset/upload", Skip: 1, Delay: time.Minute})
 	res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false", "-no-color")
 	if res.exitCode == 0 {
@@ -302,7 +302,7 @@ func TestAccCLI_createTimeoutKeepsWhatLanded(t *testing.T) {
 	if !strings.Contains(res.stderr, "2 row(s) are on the platform") {
 		t.Fatalf("error does not say what landed:\n%s", res.stderr)
 	}
-	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := c.stateRowIDs(), c.storedIDs("eval"); len(want) != 2 || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("state row_ids = %v, want the 2 stored ids %v", got, want)
 	}
 }

@@ -202,23 +202,24 @@ func diagnostics(t *testing.T, stdout string) []diagnostic {
 	return out
 }
 
-func findDiagnostic(diags []diagnostic, severity, summary string) *diagnostic {
+func findWarning(diags []diagnostic, summary string) *diagnostic {
 	for i := range diags {
-		if diags[i].Severity == severity && diags[i].Summary == summary {
+		if diags[i].Severity == "warning" && diags[i].Summary == summary {
 			return &diags[i]
 		}
 	}
 	return nil
 }
 
-func datasetHCL(name, file string, extra ...string) string {
+// datasetHCL is collinear_dataset.test, dataset "eval", reading file.
+func datasetHCL(file string, extra ...string) string {
 	return fmt.Sprintf(`resource "collinear_dataset" "test" {
   space_id     = %q
-  dataset_name = %q
+  dataset_name = "eval"
   file         = %s
 %s
 }
-`, testSpaceID, name, file, strings.Join(extra, "\n"))
+`, testSpaceID, file, strings.Join(extra, "\n"))
 }
 
 // TestAccCLI_removedRowsWarn: removing rows from the source plans no upload
@@ -226,12 +227,12 @@ func datasetHCL(name, file string, extra ...string) string {
 func TestAccCLI_removedRowsWarn(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"${path.module}/data/rows.jsonl"`))
+	c.configure(datasetHCL(`"${path.module}/data/rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows[0]))
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform")
+	d := findWarning(diagnostics(t, res.stdout), "Rows removed from the source stay on the platform")
 	if d == nil {
 		t.Fatalf("no warning about removed rows in:\n%s", res.stdout)
 	}
@@ -244,7 +245,7 @@ func TestAccCLI_removedRowsWarn(t *testing.T) {
 	if n := len(c.uploads()) - before; n != 0 {
 		t.Fatalf("apply after removing rows made %d uploads, want 0", n)
 	}
-	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform"); d == nil {
+	if d := findWarning(diagnostics(t, res.stdout), "Rows removed from the source stay on the platform"); d == nil {
 		t.Fatalf("apply did not repeat the warning:\n%s", res.stdout)
 	}
 }
@@ -253,11 +254,11 @@ func TestAccCLI_removedRowsWarn(t *testing.T) {
 func TestAccCLI_destroyWarns(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	before := len(c.emu.Requests())
 	res := c.mustTerraform("destroy", "-auto-approve", "-input=false", "-json")
-	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Dataset left on the Collinear platform") == nil {
+	if findWarning(diagnostics(t, res.stdout), "Dataset left on the Collinear platform") == nil {
 		t.Fatalf("destroy did not warn that the dataset stays:\n%s", res.stdout)
 	}
 	// The refresh before a destroy reads the dataset back; the destroy
@@ -275,7 +276,7 @@ func TestAccCLI_destroyWarns(t *testing.T) {
 func TestAccCLI_checkoutElsewherePlansEmpty(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"${path.module}/data/rows.jsonl"`))
+	c.configure(datasetHCL(`"${path.module}/data/rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 
 	st, err := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
@@ -314,7 +315,7 @@ func TestAccCLI_unusualRowsWarn(t *testing.T) {
 		`{"conv_prefix":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}],"response":{"role":"assistant","content":"Again"}}`,
 		`{"conv_prefix":[{"role":"narrator","content":"Once"}],"response":{"role":"assistant","content":"upon"}}`,
 	))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	res := c.mustTerraform("plan", "-json", "-input=false")
 	var warnings []string
 	for _, d := range diagnostics(t, res.stdout) {
@@ -339,13 +340,13 @@ func TestAccCLI_unusualRowsWarn(t *testing.T) {
 func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 
 	c.writeWork("rows.jsonl", jsonl(sampleRows[0], sampleRows[1]))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform"); d != nil {
+	if d := findWarning(diagnostics(t, res.stdout), "Rows on the platform not managed by Terraform"); d != nil {
 		t.Fatalf("a row removed from the source is reported as foreign: %s", d.Detail)
 	}
 
@@ -353,7 +354,7 @@ func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = c.mustTerraform("plan", "-json", "-input=false")
-	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform")
+	d := findWarning(diagnostics(t, res.stdout), "Rows on the platform not managed by Terraform")
 	if d == nil || !strings.Contains(d.Detail, "1 row(s)") {
 		t.Fatalf("no warning about the one foreign row:\n%s", res.stdout)
 	}
@@ -366,13 +367,13 @@ func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultWrongCount, Path: "/api/v1/dataset/upload"})
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	if n := len(c.uploads()); n != 1 {
 		t.Fatalf("%d uploads, want 1: the stored rows must not be sent again", n)
 	}
-	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := c.stateRowIDs(), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("state row_ids = %v, want the stored ids %v", got, want)
 	}
 	if err := c.checkEachRowOnce("eval", sampleRows); err != nil {
@@ -388,14 +389,14 @@ func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
 func TestAccCLI_largeListModeWarns(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(numberedRows(1, listModeWarnRows+1)...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") == nil {
+	if findWarning(diagnostics(t, res.stdout), "Large dataset in list mode") == nil {
 		t.Fatalf("no warning for %d rows in list mode:\n%s", listModeWarnRows+1, res.stdout)
 	}
-	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  compact_row_ids = true"))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  compact_row_ids = true"))
 	res = c.mustTerraform("plan", "-json", "-input=false")
-	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") != nil {
+	if findWarning(diagnostics(t, res.stdout), "Large dataset in list mode") != nil {
 		t.Fatal("compact mode still warns about list mode")
 	}
 	// A create's plan looks the dataset up, once; it never uploads.
@@ -418,7 +419,7 @@ func TestAccCLI_compactAppendPlanShowsOnlyNewChunks(t *testing.T) {
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 2*rowIDsPerChunk+500)
 	c.writeWork("rows.jsonl", jsonl(rows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`, "  compact_row_ids = true"))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  compact_row_ids = true"))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	stored := c.storedIDs("eval")
 
