@@ -1,0 +1,223 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tests in this file drive the real CLI through the flows in which rows
+// could be stored twice or ids lost, and check each time, from the
+// emulator, that every source row is stored exactly once and that row_ids[i]
+// names the stored row whose content is source row i.
+
+// checkAligned checks the dataset "eval" against rows and the state's
+// row_ids.
+func (c *cliEnv) checkAligned(rows []string) {
+	c.t.Helper()
+	if err := c.checkEachRowOnce("eval", rows); err != nil {
+		c.t.Fatal(err)
+	}
+	stored := map[string]string{}
+	for _, r := range c.emu.Rows(testSpaceID, "eval") {
+		stored[r.ID] = compact(c.t, r.Row)
+	}
+	ids := c.stateRowIDs()
+	if len(ids) != len(rows) {
+		c.t.Fatalf("state holds %d row ids, want %d", len(ids), len(rows))
+	}
+	for i, id := range ids {
+		if got, want := stored[id], compact(c.t, []byte(rows[i])); got != want {
+			c.t.Fatalf("row_ids[%d] = %q names the stored row %s, want source row %d: %s", i, id, got, i, want)
+		}
+	}
+}
+
+// uploadedRows counts the rows of every upload the emulator received.
+func (c *cliEnv) uploadedRows() int {
+	n := 0
+	for _, u := range c.uploads() {
+		n += len(u)
+	}
+	return n
+}
+
+// planIsEmpty fails the test unless a plan shows no change.
+func (c *cliEnv) planIsEmpty() {
+	c.t.Helper()
+	res := c.terraform(context.Background(), nil, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	if res.exitCode != 0 {
+		c.t.Fatalf("plan exited %d, want 0 (no changes)\n%s\n%s", res.exitCode, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout, "changed outside of Terraform") {
+		c.t.Fatalf("the plan reports changes outside of Terraform:\n%s", res.stdout)
+	}
+}
+
+// TestAccSync_createOverAnExistingDataset (behaviour 1): every way a create
+// can meet a dataset that already holds rows adopts them and sends only the
+// rest.
+func TestAccSync_createOverAnExistingDataset(t *testing.T) {
+	rows := numberedRows(1, 6)
+	more := append(append([]string{}, rows...), numberedRows(100, 2)...)
+	t.Run("a second workspace", func(t *testing.T) {
+		t.Parallel()
+		first := newCLIEnv(t)
+		first.writeWork("rows.jsonl", jsonl(rows...))
+		first.configure(datasetHCL(`"rows.jsonl"`))
+		first.mustTerraform("apply", "-auto-approve", "-input=false")
+
+		second := &cliEnv{accEnv: first.accEnv, work: t.TempDir(), env: first.env}
+		second.writeWork("rows.jsonl", jsonl(more...))
+		second.configure(datasetHCL(`"rows.jsonl"`))
+		res := second.mustTerraform("plan", "-json", "-input=false")
+		d := findWarning(diagnostics(t, res.stdout), "Rows already on the platform are adopted, not uploaded")
+		if d == nil || !strings.Contains(d.Detail, "6 source row(s) match them") || !strings.Contains(d.Detail, "2 row(s) will be uploaded") || !strings.Contains(d.Detail, "not context") {
+			t.Fatalf("no adoption warning with the numbers:\n%s", res.stdout)
+		}
+		second.mustTerraform("apply", "-auto-approve", "-input=false")
+		if n := second.uploadedRows(); n != 8 {
+			t.Fatalf("%d rows uploaded in all, want 6 then 2", n)
+		}
+		second.checkAligned(more)
+		second.planIsEmpty()
+	})
+	t.Run("destroy then apply", func(t *testing.T) {
+		t.Parallel()
+		c := newCLIEnv(t)
+		c.writeWork("rows.jsonl", jsonl(rows...))
+		c.configure(datasetHCL(`"rows.jsonl"`))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		c.mustTerraform("destroy", "-auto-approve", "-input=false")
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		if n := c.uploadedRows(); n != 6 {
+			t.Fatalf("%d rows uploaded in all, want 6", n)
+		}
+		c.checkAligned(rows)
+		c.planIsEmpty()
+	})
+	t.Run("apply -replace", func(t *testing.T) {
+		t.Parallel()
+		c := newCLIEnv(t)
+		c.writeWork("rows.jsonl", jsonl(rows...))
+		c.configure(datasetHCL(`"rows.jsonl"`, "  compact_row_ids = true"))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		c.mustTerraform("apply", "-auto-approve", "-input=false", "-replace=collinear_dataset.test")
+		if n := c.uploadedRows(); n != 6 {
+			t.Fatalf("%d rows uploaded in all, want 6", n)
+		}
+		c.configure(datasetHCL(`"rows.jsonl"`))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		c.checkAligned(rows)
+		c.planIsEmpty()
+	})
+	t.Run("the same space in upper case", func(t *testing.T) {
+		t.Parallel()
+		c := newCLIEnv(t)
+		c.writeWork("rows.jsonl", jsonl(rows...))
+		c.configure(datasetHCL(`"rows.jsonl"`))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		c.configure(strings.Replace(datasetHCL(`"rows.jsonl"`), testSpaceID, strings.ToUpper(testSpaceID), 1))
+		res := c.mustTerraform("plan", "-no-color", "-input=false")
+		if strings.Contains(res.stdout, "must be replaced") || strings.Contains(res.stdout, "forces replacement") {
+			t.Fatalf("another spelling of the space plans a replacement:\n%s", res.stdout)
+		}
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		if n := c.uploadedRows(); n != 6 {
+			t.Fatalf("%d rows uploaded in all, want 6", n)
+		}
+		c.checkAligned(rows)
+		c.planIsEmpty()
+	})
+	t.Run("a state restored from an older backup", func(t *testing.T) {
+		t.Parallel()
+		c := newCLIEnv(t)
+		c.writeWork("rows.jsonl", jsonl(rows...))
+		c.configure(datasetHCL(`"rows.jsonl"`))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		backup, err := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.writeWork("rows.jsonl", jsonl(more...))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		c.writeWork("terraform.tfstate", string(backup))
+		// Even after a refresh-only apply has recorded them, the rows that
+		// appeared since the backup's last apply are adopted.
+		c.mustTerraform("apply", "-refresh-only", "-auto-approve", "-input=false")
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		if n := c.uploadedRows(); n != 8 {
+			t.Fatalf("%d rows uploaded in all, want 8: none twice", n)
+		}
+		c.checkAligned(more)
+		c.planIsEmpty()
+	})
+	t.Run("if_exists error", func(t *testing.T) {
+		t.Parallel()
+		c := newCLIEnv(t)
+		c.writeWork("rows.jsonl", jsonl(rows...))
+		c.configure(datasetHCL(`"rows.jsonl"`))
+		c.mustTerraform("apply", "-auto-approve", "-input=false")
+		other := &cliEnv{accEnv: c.accEnv, work: t.TempDir(), env: c.env}
+		other.writeWork("rows.jsonl", jsonl(more...))
+		other.configure(datasetHCL(`"rows.jsonl"`, `  if_exists = "error"`))
+		res := other.terraform(context.Background(), nil, "plan", "-no-color", "-input=false")
+		flat := strings.Join(strings.Fields(res.stderr), " ")
+		if res.exitCode == 0 || !strings.Contains(flat, "Dataset already exists") || !strings.Contains(flat, fmt.Sprintf(`id = "%s/eval"`, testSpaceID)) {
+			t.Fatalf("plan exit %d, want an error with the import block:\n%s", res.exitCode, res.stderr)
+		}
+		if n := c.uploadedRows(); n != 6 {
+			t.Fatalf("%d rows uploaded in all, want only the first apply's 6", n)
+		}
+	})
+}
+
+// TestAccSync_failedCreateContinues (behaviour 1): the plain re-apply after a
+// create failed part-way replaces the tainted resource and adopts what
+// landed. TestAccCLI_createResumesAfterFailedBatch covers the batches; this
+// checks the ids line up with the rows.
+func TestAccSync_failedCreateContinues(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 10)
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.configureWithProvider(`provider "collinear" { max_retries = 2 }`, datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
+	failThirdBatch(c.accEnv)
+	if res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false"); res.exitCode == 0 {
+		t.Fatal("apply succeeded; want the third batch to fail")
+	}
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	c.checkAligned(rows)
+	c.planIsEmpty()
+}
+
+// TestAccSync_objectAnswerGetsIDs (behaviour 7): when the API answers
+// {dataset_id, message} instead of the rows, the same apply looks the
+// dataset up and records every id; the next plan is empty and reports
+// nothing changed outside of Terraform.
+func TestAccSync_objectAnswerGetsIDs(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.emu.SetShape(emulatorShapeObject)
+	rows := numberedRows(1, 5)
+	c.writeWork("rows.jsonl", jsonl(rows[:3]...))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	c.checkAligned(rows[:3])
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	c.checkAligned(rows)
+	res := c.mustTerraform("plan", "-json", "-detailed-exitcode", "-input=false")
+	for _, line := range strings.Split(res.stdout, "\n") {
+		var msg struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal([]byte(line), &msg) == nil && msg.Type == "resource_drift" {
+			t.Fatalf("the plan reports drift:\n%s", line)
+		}
+	}
+}
