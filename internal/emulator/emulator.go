@@ -343,6 +343,8 @@ type exchange struct {
 	truncateStream  bool
 	dropOneRow      bool
 	gatewayTimeout  bool
+	reverseAnswer   bool
+	duplicateID     bool
 }
 
 // finishLog records the request once, with the status answered.

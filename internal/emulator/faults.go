@@ -35,6 +35,17 @@ const (
 	// storing anything: the platform's answers that no valid request
 	// provokes from the emulator, such as a 400 or 422 of its own.
 	FaultStatus
+	// FaultReorderedAnswer stores the rows, then streams the answer with
+	// the rows in reverse order, each still with its own id. With
+	// ShapeObject it has no effect.
+	FaultReorderedAnswer
+	// FaultDuplicateIDs stores the rows, each with its own id, then streams
+	// an answer whose second element carries the first element's id; the
+	// answer to a one-row upload holds that row twice with the same id.
+	// With ShapeObject it has no effect.
+	FaultDuplicateIDs
+
+	faultKindEnd // not a kind: one past the last
 )
 
 var faultKindNames = map[FaultKind]string{
@@ -50,6 +61,8 @@ var faultKindNames = map[FaultKind]string{
 	FaultWrongCount:       "wrong_count",
 	Fault504AfterCommit:   "504_after_commit",
 	FaultStatus:           "status",
+	FaultReorderedAnswer:  "reordered_answer",
+	FaultDuplicateIDs:     "duplicate_ids",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -69,7 +82,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 		}
 	}
 	names := make([]string, 0, len(faultKindNames))
-	for k := Fault429; k <= FaultStatus; k++ {
+	for k := Fault429; k < faultKindEnd; k++ {
 		names = append(names, k.String())
 	}
 	return 0, fmt.Errorf("unknown fault kind %q: want one of %s", s, strings.Join(names, ", "))
@@ -215,6 +228,10 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.dropOneRow = true
 	case Fault504AfterCommit:
 		ex.gatewayTimeout = true
+	case FaultReorderedAnswer:
+		ex.reverseAnswer = true
+	case FaultDuplicateIDs:
+		ex.duplicateID = true
 	}
 	return false
 }

@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +132,77 @@ func TestFault504AfterCommit(t *testing.T) {
 	}
 }
 
+// answeredRows decodes a ShapeRows answer into each element's user text
+// and id.
+func answeredRows(t *testing.T, r response) (texts, ids []string) {
+	t.Helper()
+	var rows []struct {
+		ConvPrefix []struct{ Content string } `json:"conv_prefix"`
+		ID         string
+	}
+	if err := json.Unmarshal(r.body, &rows); err != nil {
+		t.Fatalf("answer is not a JSON array of rows (%v): %.300s", err, r.body)
+	}
+	for _, row := range rows {
+		texts = append(texts, row.ConvPrefix[0].Content)
+		ids = append(ids, row.ID)
+	}
+	return texts, ids
+}
+
+func storedIDs(s *Server, name string) []string {
+	var ids []string
+	for _, r := range s.Rows(testSpace, name) {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func TestFaultReorderedAnswer(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultReorderedAnswer})
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1), testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids := answeredRows(t, r)
+	stored := storedIDs(s, "d")
+	if !slices.Equal(texts, []string{"c", "b", "a"}) {
+		t.Errorf("answer rows %q, want c, b, a", texts)
+	}
+	if len(stored) != 3 || !slices.Equal(ids, []string{stored[2], stored[1], stored[0]}) {
+		t.Errorf("answer ids %q, want the stored ids %q reversed", ids, stored)
+	}
+	if e := s.Requests()[0]; e.Stored != 3 || e.Status != 200 {
+		t.Errorf("log entry: status %d, stored %d", e.Status, e.Stored)
+	}
+}
+
+func TestFaultDuplicateIDs(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultDuplicateIDs}, Fault{Kind: FaultDuplicateIDs})
+
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1), testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids := answeredRows(t, r)
+	stored := storedIDs(s, "d")
+	if !slices.Equal(texts, []string{"a", "b", "c"}) {
+		t.Errorf("answer rows %q, want a, b, c", texts)
+	}
+	if len(stored) != 3 || !slices.Equal(ids, []string{stored[0], stored[0], stored[2]}) {
+		t.Errorf("answer ids %q, want the stored ids %q with the first one twice", ids, stored)
+	}
+	if stored[0] == stored[1] {
+		t.Error("the stored rows share an id: only the answer may")
+	}
+
+	r = upload(t, s, jsonArray(testRow("x", 1)), "one", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids = answeredRows(t, r)
+	stored = storedIDs(s, "one")
+	if !slices.Equal(texts, []string{"x", "x"}) || len(stored) != 1 || !slices.Equal(ids, []string{stored[0], stored[0]}) {
+		t.Errorf("one-row answer %q with ids %q, want the row twice with the stored id %q", texts, ids, stored)
+	}
+}
+
 func TestFaultDelay(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Millisecond})
@@ -201,7 +274,10 @@ func TestClearFaults(t *testing.T) {
 }
 
 func TestParseFaultKindRoundTrips(t *testing.T) {
-	for k := Fault429; k <= Fault504AfterCommit; k++ {
+	for k := Fault429; k < faultKindEnd; k++ {
+		if _, named := faultKindNames[k]; !named {
+			t.Errorf("%v has no name for the control API", k)
+		}
 		got, err := ParseFaultKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("ParseFaultKind(%q) = %v, %v", k.String(), got, err)
