@@ -313,16 +313,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(rec, http.StatusRequestEntityTooLarge, "Request entity too large")
 		return
 	}
-	if ex.dropAfterCommit || ex.gatewayTimeout {
+	if ex.dropAfterCommit || ex.gatewayTimeout || ex.gatewayReset {
 		// The application runs and stores, but its answer never leaves.
 		ex.w = &discardWriter{}
 		ex.route()
-		if ex.dropAfterCommit {
-			ex.drop()
-			return
-		}
 		ex.w = rec
-		ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+		switch {
+		case ex.dropAfterCommit:
+			ex.drop()
+		case ex.gatewayTimeout:
+			ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+		case ex.gatewayReset:
+			if entry.Fault.RetryAfter != "" {
+				rec.Header().Set("Retry-After", entry.Fault.RetryAfter)
+			}
+			ex.answer(*entry.Fault, http.StatusServiceUnavailable, "text/plain", envoyResetBody)
+		}
 		return
 	}
 	ex.route()
@@ -343,6 +349,7 @@ type exchange struct {
 	truncateStream  bool
 	dropOneRow      bool
 	gatewayTimeout  bool
+	gatewayReset    bool
 	reverseAnswer   bool
 	duplicateID     bool
 }

@@ -44,6 +44,11 @@ const (
 	// answer to a one-row upload holds that row twice with the same id.
 	// With ShapeObject it has no effect.
 	FaultDuplicateIDs
+	// Fault503AfterCommit stores the rows, then answers the 503 an
+	// Envoy/Istio gateway gives when the service behind it reset the
+	// connection: the upload happened although it looks failed. The
+	// gateway sends no Retry-After unless Fault.RetryAfter sets one.
+	Fault503AfterCommit
 
 	faultKindEnd // not a kind: one past the last
 )
@@ -63,6 +68,7 @@ var faultKindNames = map[FaultKind]string{
 	FaultStatus:           "status",
 	FaultReorderedAnswer:  "reordered_answer",
 	FaultDuplicateIDs:     "duplicate_ids",
+	Fault503AfterCommit:   "503_after_commit",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -93,7 +99,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 type Fault struct {
 	Kind       FaultKind
 	Path       string
-	RetryAfter string        // Fault429 (default "1") and Fault503 (default none): seconds or an HTTP date
+	RetryAfter string        // Fault429 (default "1"), Fault503 and Fault503AfterCommit (default none): seconds or an HTTP date
 	Delay      time.Duration // FaultDelay
 	// Skip lets that many matching requests through untouched before the
 	// fault fires, so a test can fail "the third of five batches" with
@@ -101,7 +107,7 @@ type Fault struct {
 	// the queue.
 	Skip int
 	// Body replaces the answer's body for the kinds that answer at once
-	// (429, 500, 502, 503, 504 after commit, 404, 405, status).
+	// (429, 500, 502, 503, 503 and 504 after commit, 404, 405, status).
 	Body string
 	// Status is the answer's status for FaultStatus.
 	Status int
@@ -232,6 +238,8 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.reverseAnswer = true
 	case FaultDuplicateIDs:
 		ex.duplicateID = true
+	case Fault503AfterCommit:
+		ex.gatewayReset = true
 	}
 	return false
 }
@@ -250,6 +258,10 @@ func (ex *exchange) answer(f Fault, status int, contentType, body string) {
 func (ex *exchange) drain() {
 	_, _ = io.Copy(io.Discard, io.LimitReader(ex.r.Body, ex.s.maxBody))
 }
+
+// envoyResetBody is what an Envoy (Istio) gateway answers, with 503, when
+// the service behind it closed the connection before its answer began.
+const envoyResetBody = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
 
 func nginxPage(title string) string {
 	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +

@@ -203,6 +203,37 @@ func TestFaultDuplicateIDs(t *testing.T) {
 	}
 }
 
+func TestFault503AfterCommit(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: Fault503AfterCommit}, Fault{Kind: Fault503AfterCommit, RetryAfter: "3"})
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ct := r.Header.Get("Content-Type"); ct != "text/plain" {
+		t.Errorf("Content-Type %q, want text/plain", ct)
+	}
+	if string(r.body) != "upstream connect error or disconnect/reset before headers. reset reason: connection termination" {
+		t.Errorf("body %q, want the gateway's reset text", r.body)
+	}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		t.Errorf("Retry-After %q, want none", ra)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 2 {
+		t.Errorf("%d rows stored, want 2", n)
+	}
+	if e := s.Requests()[0]; e.Status != 503 || e.Stored != 2 || e.Dropped {
+		t.Errorf("log entry: status %d, stored %d, dropped %v", e.Status, e.Stored, e.Dropped)
+	}
+
+	r = upload(t, s, jsonArray(testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ra := r.Header.Get("Retry-After"); ra != "3" {
+		t.Errorf("Retry-After %q, want the fault's 3", ra)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 3 {
+		t.Errorf("%d rows stored, want 3", n)
+	}
+}
+
 func TestFaultDelay(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Millisecond})
