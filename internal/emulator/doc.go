@@ -27,7 +27,7 @@
 //	                                         "retry_after":"2","delay":"1s","skip":2,"body":"..."}]
 //	                                         kinds: 429 500 502 503 delay commit_then_drop route_not_found
 //	                                         method_not_allowed truncated_stream wrong_count 504_after_commit
-//	                                         status reordered_answer duplicate_ids 503_after_commit
+//	                                         status reordered_answer duplicate_ids 503_after_commit hang
 //	GET  /_emulator/datasets                 every dataset: space_id, dataset_name, dataset_id, row_count
 //	GET  /_emulator/datasets?space_id=&dataset_name=
 //	                                         one dataset's rows: {"dataset_id", "rows":[{"id","db_id","created_at","row"}]}

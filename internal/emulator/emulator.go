@@ -108,6 +108,10 @@ type Server struct {
 	http    *http.Server
 	url     string
 	served  chan struct{}
+	// closing is closed when Close begins: requests a fault holds without
+	// an answer end then instead of keeping Close waiting.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	connMu   sync.Mutex
 	newConns map[net.Conn]bool // connections that have not sent a request yet
@@ -145,6 +149,7 @@ func Start(opts Options) (*Server, error) {
 		ln:        ln,
 		url:       "http://" + ln.Addr().String(),
 		served:    make(chan struct{}),
+		closing:   make(chan struct{}),
 		shape:     opts.Shape,
 		datasets:  make(map[datasetKey]*storedDataset),
 		forbidden: make(map[string]bool),
@@ -190,8 +195,10 @@ func loopbackAddr(addr string) (string, error) {
 func (s *Server) URL() string { return s.url }
 
 // Close stops the server and waits for in-flight requests to end (a few
-// seconds at most; stragglers are cut off).
+// seconds at most; stragglers are cut off). A request a fault holds without
+// an answer (FaultHang) has its connection dropped at once.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	shut := make(chan error, 1)

@@ -49,6 +49,11 @@ const (
 	// connection: the upload happened although it looks failed. The
 	// gateway sends no Retry-After unless Fault.RetryAfter sets one.
 	Fault503AfterCommit
+	// FaultHang reads the request and never answers: the handler waits
+	// until the client gives up (logged with Status 0) or the server
+	// closes (the connection is dropped, logged as Dropped). Meant for
+	// the lookup; on an upload nothing is stored.
+	FaultHang
 
 	faultKindEnd // not a kind: one past the last
 )
@@ -69,6 +74,7 @@ var faultKindNames = map[FaultKind]string{
 	FaultReorderedAnswer:  "reordered_answer",
 	FaultDuplicateIDs:     "duplicate_ids",
 	Fault503AfterCommit:   "503_after_commit",
+	FaultHang:             "hang",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -205,6 +211,14 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 	case FaultStatus:
 		ex.drain()
 		ex.answer(f, f.Status, "application/json", `{"detail":"error"}`)
+		return true
+	case FaultHang:
+		ex.drain()
+		select {
+		case <-ex.r.Context().Done(): // the client gave up
+		case <-ex.s.closing:
+			ex.drop()
+		}
 		return true
 	case FaultDelay:
 		// Buffer the body first, as a proxy does: once it is read, the

@@ -267,6 +267,60 @@ func TestFaultDelay(t *testing.T) {
 	}
 }
 
+func TestFaultHangUntilTheClientGivesUp(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultHang, Path: lookupPath})
+	ctx, cancel := context.WithCancel(context.Background())
+	body := `{"dataset_name":"d","space_id":"` + testSpace + `"}`
+	req := newRequest(t, http.MethodPost, s.URL()+lookupPath, strings.NewReader(body), "application/json", testKey).WithContext(ctx)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("client error %v, want context.Canceled", err)
+	}
+	waitFor(t, func() bool { return len(s.Requests()) == 1 })
+	if e := s.Requests()[0]; e.Status != 0 || e.Dropped || e.Fault == nil || e.Fault.Kind != FaultHang {
+		t.Errorf("log entry: status %d, dropped %v, fault %v", e.Status, e.Dropped, e.Fault)
+	}
+	// The fault applied once: the next lookup is answered.
+	wantStatus(t, lookup(t, s, testSpace, "d"), http.StatusNotFound)
+}
+
+func TestFaultHangEndsAtClose(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultHang})
+	body, ct := multipartBody(t, jsonArray(testRow("a", 1)), "d", testSpace)
+	req := newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	s.Close()
+	if err := <-done; err == nil {
+		t.Error("the hung request got an answer, want the connection dropped")
+	}
+	// Dropped on purpose by the server, not cut off after the grace period.
+	if log := s.Requests(); len(log) != 1 || !log[0].Dropped || log[0].Status != 0 {
+		t.Errorf("log of %d requests (first: dropped %v, status %d), want one dropped request", len(log), log[0].Dropped, log[0].Status)
+	}
+	if s.DatasetID(testSpace, "d") != "" {
+		t.Error("the hung upload stored rows")
+	}
+}
+
 func TestFaultSkipPathAndOrder(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(
