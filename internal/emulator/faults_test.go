@@ -313,8 +313,12 @@ func TestFaultHangEndsAtClose(t *testing.T) {
 		t.Error("the hung request got an answer, want the connection dropped")
 	}
 	// Dropped on purpose by the server, not cut off after the grace period.
-	if log := s.Requests(); len(log) != 1 || !log[0].Dropped || log[0].Status != 0 {
-		t.Errorf("log of %d requests (first: dropped %v, status %d), want one dropped request", len(log), log[0].Dropped, log[0].Status)
+	log := s.Requests()
+	if len(log) != 1 {
+		t.Fatalf("%d requests logged, want 1", len(log))
+	}
+	if e := log[0]; !e.Dropped || e.Status != 0 {
+		t.Errorf("log entry: dropped %v, status %d, want dropped without an answer", e.Dropped, e.Status)
 	}
 	if s.DatasetID(testSpace, "d") != "" {
 		t.Error("the hung upload stored rows")
