@@ -54,6 +54,15 @@ const (
 	// closes (the connection is dropped, logged as Dropped). Meant for
 	// the lookup; on an upload nothing is stored.
 	FaultHang
+	// FaultLateCommit models an API that keeps working after its client
+	// gave up. The upload is read in full and nothing is answered; once
+	// Fault.Delay has passed since the request arrived, the application
+	// runs anyway and stores the rows (Request.Stored, Request.LateCommit),
+	// and only then, if the client is still connected, writes its normal
+	// answer. The request is logged when it ends; WaitLateCommits waits
+	// for that. Reset does not cancel a pending one; Close drops it
+	// unstored. Taken by a lookup, it only delays the answer.
+	FaultLateCommit
 
 	faultKindEnd // not a kind: one past the last
 )
@@ -75,6 +84,7 @@ var faultKindNames = map[FaultKind]string{
 	FaultDuplicateIDs:     "duplicate_ids",
 	Fault503AfterCommit:   "503_after_commit",
 	FaultHang:             "hang",
+	FaultLateCommit:       "late_commit",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -106,7 +116,7 @@ type Fault struct {
 	Kind       FaultKind
 	Path       string
 	RetryAfter string        // Fault429 (default "1"), Fault503 and Fault503AfterCommit (default none): seconds or an HTTP date
-	Delay      time.Duration // FaultDelay
+	Delay      time.Duration // FaultDelay and FaultLateCommit
 	// Skip lets that many matching requests through untouched before the
 	// fault fires, so a test can fail "the third of five batches" with
 	// Skip: 2. It counts from when the fault is the first matching one in
@@ -151,7 +161,11 @@ func (s *Server) ClearFaults() {
 // takeFault removes and returns the fault that applies to a request to
 // path, if any. A matching fault still skipping requests lets this one
 // through and blocks those behind it, which keeps the queue FIFO.
-func (s *Server) takeFault(path string) (Fault, bool) {
+//
+// A FaultLateCommit counts as pending from the moment it is taken (late is
+// closed when its request ends), so that WaitLateCommits called once
+// PendingFaults reads 0 waits for it.
+func (s *Server) takeFault(path string) (f Fault, late chan struct{}, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.faults {
@@ -161,12 +175,17 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 		}
 		if pf.skipped < pf.Skip {
 			pf.skipped++
-			return Fault{}, false
+			return Fault{}, nil, false
 		}
+		f = pf.Fault
 		s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-		return pf.Fault, true
+		if f.Kind == FaultLateCommit {
+			late = make(chan struct{})
+			s.lateCommits[late] = struct{}{}
+		}
+		return f, late, true
 	}
-	return Fault{}, false
+	return Fault{}, nil, false
 }
 
 // applyFault acts on a fault before the application sees the request. It
@@ -220,16 +239,10 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 			ex.drop()
 		}
 		return true
+	case FaultLateCommit:
+		return ex.awaitLateCommit(f.Delay)
 	case FaultDelay:
-		// Buffer the body first, as a proxy does: once it is read, the
-		// server watches the connection and a client that gives up cancels
-		// the request's context.
-		buffered, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
-		ex.r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(buffered), ex.r.Body), ex.r.Body}
-		if err != nil {
+		if ex.bufferBody() != nil {
 			return false // the handler meets the same error when it reads
 		}
 		t := time.NewTimer(f.Delay)
@@ -265,6 +278,18 @@ func (ex *exchange) answer(f Fault, status int, contentType, body string) {
 	ex.w.Header().Set("Content-Type", contentType)
 	ex.w.WriteHeader(status)
 	_, _ = io.WriteString(ex.w, body)
+}
+
+// bufferBody reads the body ahead, as a proxy does, and leaves it for the
+// handler to read again. Once the body is read the server watches the
+// connection, so a client that gives up cancels the request's context.
+func (ex *exchange) bufferBody() error {
+	buffered, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
+	ex.r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buffered), ex.r.Body), ex.r.Body}
+	return err
 }
 
 // drain reads the rest of the request body before an early answer, so the

@@ -270,7 +270,7 @@ func TestFaultDelay(t *testing.T) {
 func TestFaultHangUntilTheClientGivesUp(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultHang, Path: lookupPath})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	body := `{"dataset_name":"d","space_id":"` + testSpace + `"}`
 	req := newRequest(t, http.MethodPost, s.URL()+lookupPath, strings.NewReader(body), "application/json", testKey).WithContext(ctx)
 	done := make(chan error, 1)
@@ -297,16 +297,7 @@ func TestFaultHangUntilTheClientGivesUp(t *testing.T) {
 func TestFaultHangEndsAtClose(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultHang})
-	body, ct := multipartBody(t, jsonArray(testRow("a", 1)), "d", testSpace)
-	req := newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
+	done := startUpload(t.Context(), t, s, jsonArray(testRow("a", 1)), "d")
 	waitFor(t, func() bool { return s.PendingFaults() == 0 })
 	s.Close()
 	if err := <-done; err == nil {

@@ -81,6 +81,7 @@ func (ex *exchange) upload() {
 		datasetID, ids, ferr = ex.s.commit(space, name, rows, format)
 		if ferr == nil {
 			ex.entry.Stored = len(ids)
+			ex.entry.LateCommit = ex.late != nil
 			ex.respondUploaded(datasetID, rows, ids)
 			return
 		}
