@@ -91,6 +91,14 @@ func TestFaultLateCommitAnswersAClientStillThere(t *testing.T) {
 	if e := s.Requests()[1]; e.Stored != 0 || e.LateCommit {
 		t.Errorf("refused upload logged: stored %d, late commit %v", e.Stored, e.LateCommit)
 	}
+
+	// Taken by a lookup, it only delays the answer.
+	s.InjectFaults(Fault{Kind: FaultLateCommit, Path: lookupPath})
+	wantStatus(t, lookup(t, s, testSpace, "d"), http.StatusOK)
+	if e := s.Requests()[2]; e.Path != lookupPath || e.Status != 200 || e.LateCommit || e.Fault == nil {
+		t.Errorf("lookup logged: path %s, status %d, late commit %v, fault %v", e.Path, e.Status, e.LateCommit, e.Fault)
+	}
+	waitLateCommits(t, s)
 }
 
 func TestFaultLateCommitDroppedAtClose(t *testing.T) {
