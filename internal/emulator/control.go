@@ -55,6 +55,7 @@ type requestJSON struct {
 	FileFormat      string              `json:"file_format,omitempty"`
 	Fault           string              `json:"fault,omitempty"`
 	Dropped         bool                `json:"dropped,omitempty"`
+	LateCommit      bool                `json:"late_commit,omitempty"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +87,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 				DatasetName: e.DatasetName, RowCount: len(e.Rows), Stored: e.Stored,
 				Header: redact(e.Header), Time: e.Time, ContentType: e.ContentType,
 				FileName: e.FileName, FileContentType: e.FileContentType, FileFormat: e.FileFormat,
-				Dropped: e.Dropped,
+				Dropped: e.Dropped, LateCommit: e.LateCommit,
 			}
 			if withRows {
 				out[i].Rows = e.Rows

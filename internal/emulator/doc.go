@@ -16,10 +16,10 @@
 // {"detail": [{"type", "loc", "msg", "input", "ctx"}]} with status 422.
 // Nothing is stored unless the whole upload is valid.
 //
-// Tests drive it through Server's methods (InjectFaults, SetRateLimit,
-// ForbidSpace, Rows, AddRows, ...). The collinear-emulator command exposes
-// the same controls over HTTP, on the API's listener, without
-// authentication:
+// Tests drive it through Server's methods (InjectFaults, WaitLateCommits,
+// SetRateLimit, ForbidSpace, Rows, AddRows, ...). The collinear-emulator
+// command exposes the same controls over HTTP, on the API's listener,
+// without authentication:
 //
 //	GET  /_emulator/requests                 the request log as JSON (Authorization values redacted);
 //	                                         ?rows=false leaves the rows out
@@ -27,6 +27,8 @@
 //	                                         "retry_after":"2","delay":"1s","skip":2,"body":"..."}]
 //	                                         kinds: 429 500 502 503 delay commit_then_drop route_not_found
 //	                                         method_not_allowed truncated_stream wrong_count 504_after_commit
+//	                                         status reordered_answer duplicate_ids 503_after_commit hang
+//	                                         late_commit ("delay" applies to delay and late_commit)
 //	GET  /_emulator/datasets                 every dataset: space_id, dataset_name, dataset_id, row_count
 //	GET  /_emulator/datasets?space_id=&dataset_name=
 //	                                         one dataset's rows: {"dataset_id", "rows":[{"id","db_id","created_at","row"}]}

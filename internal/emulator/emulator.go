@@ -66,7 +66,7 @@ type Options struct {
 type Request struct {
 	Method      string
 	Path        string
-	Status      int // 0 when the connection was dropped without an answer
+	Status      int // 0 when no answer was written (the connection was dropped, or the client had gone)
 	SpaceID     string
 	DatasetName string
 	Rows        []json.RawMessage // the upload's rows as received (nil if not an upload or not a JSON array)
@@ -90,6 +90,9 @@ type Request struct {
 	Dropped bool
 	// Stored is the number of rows this request added to a dataset.
 	Stored int
+	// LateCommit says the rows were stored after a FaultLateCommit's
+	// delay, whether or not the client was still there for the answer.
+	LateCommit bool
 }
 
 // StoredRow is a row held by the emulator.
@@ -108,6 +111,10 @@ type Server struct {
 	http    *http.Server
 	url     string
 	served  chan struct{}
+	// closing is closed when Close begins: requests a fault holds without
+	// an answer end then instead of keeping Close waiting.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	connMu   sync.Mutex
 	newConns map[net.Conn]bool // connections that have not sent a request yet
@@ -120,6 +127,9 @@ type Server struct {
 	log       []Request
 	limiter   rateLimiter
 	numericID int64
+	// lateCommits holds the done channel of each FaultLateCommit request
+	// taken and not yet ended.
+	lateCommits map[chan struct{}]struct{}
 }
 
 // Start listens on 127.0.0.1 and serves the API until Close. It returns once
@@ -140,15 +150,17 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)
 	}
 	s := &Server{
-		opts:      opts,
-		maxBody:   opts.MaxBodySize,
-		ln:        ln,
-		url:       "http://" + ln.Addr().String(),
-		served:    make(chan struct{}),
-		shape:     opts.Shape,
-		datasets:  make(map[datasetKey]*storedDataset),
-		forbidden: make(map[string]bool),
-		newConns:  make(map[net.Conn]bool),
+		opts:        opts,
+		maxBody:     opts.MaxBodySize,
+		ln:          ln,
+		url:         "http://" + ln.Addr().String(),
+		served:      make(chan struct{}),
+		closing:     make(chan struct{}),
+		shape:       opts.Shape,
+		datasets:    make(map[datasetKey]*storedDataset),
+		forbidden:   make(map[string]bool),
+		newConns:    make(map[net.Conn]bool),
+		lateCommits: make(map[chan struct{}]struct{}),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodySize
@@ -190,8 +202,11 @@ func loopbackAddr(addr string) (string, error) {
 func (s *Server) URL() string { return s.url }
 
 // Close stops the server and waits for in-flight requests to end (a few
-// seconds at most; stragglers are cut off).
+// seconds at most; stragglers are cut off). A request a fault holds without
+// an answer (FaultHang, a FaultLateCommit not yet due) has its connection
+// dropped at once, and nothing is stored for it.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	shut := make(chan error, 1)
@@ -298,31 +313,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{s: s, w: rec, rec: rec, r: r, entry: entry}
 	defer ex.finishLog()
 
-	if f, ok := s.takeFault(r.URL.Path); ok {
+	if f, late, ok := s.takeFault(r.URL.Path); ok {
 		entry.Fault = &f
+		ex.late = late
 		if done := ex.applyFault(f); done {
 			return
 		}
 	}
 	if retry, limited := s.limiter.admit(&s.mu, time.Now()); limited {
-		rec.Header().Set("Retry-After", retry)
-		writeDetail(rec, http.StatusTooManyRequests, "Too Many Requests")
+		ex.w.Header().Set("Retry-After", retry)
+		writeDetail(ex.w, http.StatusTooManyRequests, "Too Many Requests")
 		return
 	}
 	if r.ContentLength > s.maxBody {
-		writeDetail(rec, http.StatusRequestEntityTooLarge, "Request entity too large")
+		writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
 		return
 	}
-	if ex.dropAfterCommit || ex.gatewayTimeout {
+	if ex.dropAfterCommit || ex.gatewayTimeout || ex.gatewayReset {
 		// The application runs and stores, but its answer never leaves.
 		ex.w = &discardWriter{}
 		ex.route()
-		if ex.dropAfterCommit {
-			ex.drop()
-			return
-		}
 		ex.w = rec
-		ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+		switch {
+		case ex.dropAfterCommit:
+			ex.drop()
+		case ex.gatewayTimeout:
+			ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+		case ex.gatewayReset:
+			if entry.Fault.RetryAfter != "" {
+				rec.Header().Set("Retry-After", entry.Fault.RetryAfter)
+			}
+			ex.answer(*entry.Fault, http.StatusServiceUnavailable, "text/plain", envoyResetBody)
+		}
 		return
 	}
 	ex.route()
@@ -336,13 +358,18 @@ type exchange struct {
 	r     *http.Request
 	entry *Request
 
-	// set by faults that act after the application has stored rows
 	logged bool
+	// late is closed when a FaultLateCommit request ends (nil otherwise).
+	late chan struct{}
 
+	// set by faults that act after the application has stored rows
 	dropAfterCommit bool
 	truncateStream  bool
 	dropOneRow      bool
 	gatewayTimeout  bool
+	gatewayReset    bool
+	reverseAnswer   bool
+	duplicateID     bool
 }
 
 // finishLog records the request once, with the status answered.
@@ -357,6 +384,9 @@ func (ex *exchange) finishLog() {
 		ex.entry.Dropped = true
 	}
 	ex.s.appendLog(ex.entry)
+	if ex.late != nil {
+		ex.s.endLateCommit(ex.late)
+	}
 }
 
 // drop closes the connection without completing the answer. The request is

@@ -35,6 +35,36 @@ const (
 	// storing anything: the platform's answers that no valid request
 	// provokes from the emulator, such as a 400 or 422 of its own.
 	FaultStatus
+	// FaultReorderedAnswer stores the rows, then streams the answer with
+	// the rows in reverse order, each still with its own id. With
+	// ShapeObject it has no effect.
+	FaultReorderedAnswer
+	// FaultDuplicateIDs stores the rows, each with its own id, then streams
+	// an answer whose second element carries the first element's id; the
+	// answer to a one-row upload holds that row twice with the same id.
+	// With ShapeObject it has no effect.
+	FaultDuplicateIDs
+	// Fault503AfterCommit stores the rows, then answers the 503 an
+	// Envoy/Istio gateway gives when the service behind it reset the
+	// connection: the upload happened although it looks failed. The
+	// gateway sends no Retry-After unless Fault.RetryAfter sets one.
+	Fault503AfterCommit
+	// FaultHang reads the request and never answers: the handler waits
+	// until the client gives up (logged with Status 0) or the server
+	// closes (the connection is dropped, logged as Dropped). Meant for
+	// the lookup; on an upload nothing is stored.
+	FaultHang
+	// FaultLateCommit models an API that keeps working after its client
+	// gave up. The upload is read in full and nothing is answered; once
+	// Fault.Delay has passed since the request arrived, the application
+	// runs anyway and stores the rows (Request.Stored, Request.LateCommit),
+	// and only then, if the client is still connected, writes its normal
+	// answer. The request is logged when it ends; WaitLateCommits waits
+	// for that. Reset does not cancel a pending one; Close drops it
+	// unstored. Taken by a lookup, it only delays the answer.
+	FaultLateCommit
+
+	faultKindEnd // not a kind: one past the last
 )
 
 var faultKindNames = map[FaultKind]string{
@@ -50,6 +80,11 @@ var faultKindNames = map[FaultKind]string{
 	FaultWrongCount:       "wrong_count",
 	Fault504AfterCommit:   "504_after_commit",
 	FaultStatus:           "status",
+	FaultReorderedAnswer:  "reordered_answer",
+	FaultDuplicateIDs:     "duplicate_ids",
+	Fault503AfterCommit:   "503_after_commit",
+	FaultHang:             "hang",
+	FaultLateCommit:       "late_commit",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -69,7 +104,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 		}
 	}
 	names := make([]string, 0, len(faultKindNames))
-	for k := Fault429; k <= FaultStatus; k++ {
+	for k := Fault429; k < faultKindEnd; k++ {
 		names = append(names, k.String())
 	}
 	return 0, fmt.Errorf("unknown fault kind %q: want one of %s", s, strings.Join(names, ", "))
@@ -80,15 +115,15 @@ func ParseFaultKind(s string) (FaultKind, error) {
 type Fault struct {
 	Kind       FaultKind
 	Path       string
-	RetryAfter string        // Fault429 (default "1") and Fault503 (default none): seconds or an HTTP date
-	Delay      time.Duration // FaultDelay
+	RetryAfter string        // Fault429 (default "1"), Fault503 and Fault503AfterCommit (default none): seconds or an HTTP date
+	Delay      time.Duration // FaultDelay and FaultLateCommit
 	// Skip lets that many matching requests through untouched before the
 	// fault fires, so a test can fail "the third of five batches" with
 	// Skip: 2. It counts from when the fault is the first matching one in
 	// the queue.
 	Skip int
 	// Body replaces the answer's body for the kinds that answer at once
-	// (429, 500, 502, 503, 504 after commit, 404, 405, status).
+	// (429, 500, 502, 503, 503 and 504 after commit, 404, 405, status).
 	Body string
 	// Status is the answer's status for FaultStatus.
 	Status int
@@ -126,7 +161,11 @@ func (s *Server) ClearFaults() {
 // takeFault removes and returns the fault that applies to a request to
 // path, if any. A matching fault still skipping requests lets this one
 // through and blocks those behind it, which keeps the queue FIFO.
-func (s *Server) takeFault(path string) (Fault, bool) {
+//
+// A FaultLateCommit counts as pending from the moment it is taken (late is
+// closed when its request ends), so that WaitLateCommits called once
+// PendingFaults reads 0 waits for it.
+func (s *Server) takeFault(path string) (f Fault, late chan struct{}, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.faults {
@@ -136,12 +175,17 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 		}
 		if pf.skipped < pf.Skip {
 			pf.skipped++
-			return Fault{}, false
+			return Fault{}, nil, false
 		}
+		f = pf.Fault
 		s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-		return pf.Fault, true
+		if f.Kind == FaultLateCommit {
+			late = make(chan struct{})
+			s.lateCommits[late] = struct{}{}
+		}
+		return f, late, true
 	}
-	return Fault{}, false
+	return Fault{}, nil, false
 }
 
 // applyFault acts on a fault before the application sees the request. It
@@ -187,16 +231,18 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.drain()
 		ex.answer(f, f.Status, "application/json", `{"detail":"error"}`)
 		return true
+	case FaultHang:
+		ex.drain()
+		select {
+		case <-ex.r.Context().Done(): // the client gave up
+		case <-ex.s.closing:
+			ex.drop()
+		}
+		return true
+	case FaultLateCommit:
+		return ex.awaitLateCommit(f.Delay)
 	case FaultDelay:
-		// Buffer the body first, as a proxy does: once it is read, the
-		// server watches the connection and a client that gives up cancels
-		// the request's context.
-		buffered, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
-		ex.r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(buffered), ex.r.Body), ex.r.Body}
-		if err != nil {
+		if ex.bufferBody() != nil {
 			return false // the handler meets the same error when it reads
 		}
 		t := time.NewTimer(f.Delay)
@@ -215,6 +261,12 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		ex.dropOneRow = true
 	case Fault504AfterCommit:
 		ex.gatewayTimeout = true
+	case FaultReorderedAnswer:
+		ex.reverseAnswer = true
+	case FaultDuplicateIDs:
+		ex.duplicateID = true
+	case Fault503AfterCommit:
+		ex.gatewayReset = true
 	}
 	return false
 }
@@ -228,11 +280,27 @@ func (ex *exchange) answer(f Fault, status int, contentType, body string) {
 	_, _ = io.WriteString(ex.w, body)
 }
 
+// bufferBody reads the body ahead, as a proxy does, and leaves it for the
+// handler to read again. Once the body is read the server watches the
+// connection, so a client that gives up cancels the request's context.
+func (ex *exchange) bufferBody() error {
+	buffered, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
+	ex.r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buffered), ex.r.Body), ex.r.Body}
+	return err
+}
+
 // drain reads the rest of the request body before an early answer, so the
 // client is not cut off while still sending it.
 func (ex *exchange) drain() {
 	_, _ = io.Copy(io.Discard, io.LimitReader(ex.r.Body, ex.s.maxBody))
 }
+
+// envoyResetBody is what an Envoy (Istio) gateway answers, with 503, when
+// the service behind it closed the connection before its answer began.
+const envoyResetBody = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
 
 func nginxPage(title string) string {
 	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +

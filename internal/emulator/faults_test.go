@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +132,108 @@ func TestFault504AfterCommit(t *testing.T) {
 	}
 }
 
+// answeredRows decodes a ShapeRows answer into each element's user text
+// and id.
+func answeredRows(t *testing.T, r response) (texts, ids []string) {
+	t.Helper()
+	var rows []struct {
+		ConvPrefix []struct{ Content string } `json:"conv_prefix"`
+		ID         string
+	}
+	if err := json.Unmarshal(r.body, &rows); err != nil {
+		t.Fatalf("answer is not a JSON array of rows (%v): %.300s", err, r.body)
+	}
+	for _, row := range rows {
+		texts = append(texts, row.ConvPrefix[0].Content)
+		ids = append(ids, row.ID)
+	}
+	return texts, ids
+}
+
+func storedIDs(s *Server, name string) []string {
+	var ids []string
+	for _, r := range s.Rows(testSpace, name) {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func TestFaultReorderedAnswer(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultReorderedAnswer})
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1), testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids := answeredRows(t, r)
+	stored := storedIDs(s, "d")
+	if !slices.Equal(texts, []string{"c", "b", "a"}) {
+		t.Errorf("answer rows %q, want c, b, a", texts)
+	}
+	if len(stored) != 3 || !slices.Equal(ids, []string{stored[2], stored[1], stored[0]}) {
+		t.Errorf("answer ids %q, want the stored ids %q reversed", ids, stored)
+	}
+	if e := s.Requests()[0]; e.Stored != 3 || e.Status != 200 {
+		t.Errorf("log entry: status %d, stored %d", e.Status, e.Stored)
+	}
+}
+
+func TestFaultDuplicateIDs(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultDuplicateIDs}, Fault{Kind: FaultDuplicateIDs})
+
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1), testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids := answeredRows(t, r)
+	stored := storedIDs(s, "d")
+	if !slices.Equal(texts, []string{"a", "b", "c"}) {
+		t.Errorf("answer rows %q, want a, b, c", texts)
+	}
+	if len(stored) != 3 || !slices.Equal(ids, []string{stored[0], stored[0], stored[2]}) {
+		t.Errorf("answer ids %q, want the stored ids %q with the first one twice", ids, stored)
+	}
+	if stored[0] == stored[1] {
+		t.Error("the stored rows share an id: only the answer may")
+	}
+
+	r = upload(t, s, jsonArray(testRow("x", 1)), "one", testSpace)
+	wantStatus(t, r, http.StatusOK)
+	texts, ids = answeredRows(t, r)
+	stored = storedIDs(s, "one")
+	if !slices.Equal(texts, []string{"x", "x"}) || len(stored) != 1 || !slices.Equal(ids, []string{stored[0], stored[0]}) {
+		t.Errorf("one-row answer %q with ids %q, want the row twice with the stored id %q", texts, ids, stored)
+	}
+}
+
+func TestFault503AfterCommit(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: Fault503AfterCommit}, Fault{Kind: Fault503AfterCommit, RetryAfter: "3"})
+	r := upload(t, s, jsonArray(testRow("a", 1), testRow("b", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ct := r.Header.Get("Content-Type"); ct != "text/plain" {
+		t.Errorf("Content-Type %q, want text/plain", ct)
+	}
+	if string(r.body) != "upstream connect error or disconnect/reset before headers. reset reason: connection termination" {
+		t.Errorf("body %q, want the gateway's reset text", r.body)
+	}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		t.Errorf("Retry-After %q, want none", ra)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 2 {
+		t.Errorf("%d rows stored, want 2", n)
+	}
+	if e := s.Requests()[0]; e.Status != 503 || e.Stored != 2 || e.Dropped {
+		t.Errorf("log entry: status %d, stored %d, dropped %v", e.Status, e.Stored, e.Dropped)
+	}
+
+	r = upload(t, s, jsonArray(testRow("c", 1)), "d", testSpace)
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if ra := r.Header.Get("Retry-After"); ra != "3" {
+		t.Errorf("Retry-After %q, want the fault's 3", ra)
+	}
+	if n := len(s.Rows(testSpace, "d")); n != 3 {
+		t.Errorf("%d rows stored, want 3", n)
+	}
+}
+
 func TestFaultDelay(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Millisecond})
@@ -160,6 +264,55 @@ func TestFaultDelay(t *testing.T) {
 	waitFor(t, func() bool { return len(s.Requests()) == 2 })
 	if n := len(s.Rows(testSpace, "d")); n != 1 {
 		t.Errorf("%d rows stored, want 1", n)
+	}
+}
+
+func TestFaultHangUntilTheClientGivesUp(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultHang, Path: lookupPath})
+	ctx, cancel := context.WithCancel(t.Context())
+	body := `{"dataset_name":"d","space_id":"` + testSpace + `"}`
+	req := newRequest(t, http.MethodPost, s.URL()+lookupPath, strings.NewReader(body), "application/json", testKey).WithContext(ctx)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("client error %v, want context.Canceled", err)
+	}
+	waitFor(t, func() bool { return len(s.Requests()) == 1 })
+	if e := s.Requests()[0]; e.Status != 0 || e.Dropped || e.Fault == nil || e.Fault.Kind != FaultHang {
+		t.Errorf("log entry: status %d, dropped %v, fault %v", e.Status, e.Dropped, e.Fault)
+	}
+	// The fault applied once: the next lookup is answered.
+	wantStatus(t, lookup(t, s, testSpace, "d"), http.StatusNotFound)
+}
+
+func TestFaultHangEndsAtClose(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: FaultHang})
+	done := startUpload(t.Context(), t, s, jsonArray(testRow("a", 1)), "d")
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	s.Close()
+	if err := <-done; err == nil {
+		t.Error("the hung request got an answer, want the connection dropped")
+	}
+	// Dropped on purpose by the server, not cut off after the grace period.
+	log := s.Requests()
+	if len(log) != 1 {
+		t.Fatalf("%d requests logged, want 1", len(log))
+	}
+	if e := log[0]; !e.Dropped || e.Status != 0 {
+		t.Errorf("log entry: dropped %v, status %d, want dropped without an answer", e.Dropped, e.Status)
+	}
+	if s.DatasetID(testSpace, "d") != "" {
+		t.Error("the hung upload stored rows")
 	}
 }
 
@@ -201,7 +354,10 @@ func TestClearFaults(t *testing.T) {
 }
 
 func TestParseFaultKindRoundTrips(t *testing.T) {
-	for k := Fault429; k <= Fault504AfterCommit; k++ {
+	for k := Fault429; k < faultKindEnd; k++ {
+		if _, named := faultKindNames[k]; !named {
+			t.Errorf("%v has no name for the control API", k)
+		}
 		got, err := ParseFaultKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("ParseFaultKind(%q) = %v, %v", k.String(), got, err)

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -80,6 +81,7 @@ func (ex *exchange) upload() {
 		datasetID, ids, ferr = ex.s.commit(space, name, rows, format)
 		if ferr == nil {
 			ex.entry.Stored = len(ids)
+			ex.entry.LateCommit = ex.late != nil
 			ex.respondUploaded(datasetID, rows, ids)
 			return
 		}
@@ -256,7 +258,26 @@ func (ex *exchange) respondUploaded(datasetID string, rows []parsedRow, ids []st
 		})
 		return
 	}
-	ex.streamRows(rows, ids)
+	ex.streamRows(ex.answeredRows(rows, ids))
+}
+
+// answeredRows returns the rows and ids the streamed answer holds: those
+// stored, unless a fault makes the answer misreport them.
+func (ex *exchange) answeredRows(rows []parsedRow, ids []string) ([]parsedRow, []string) {
+	switch {
+	case ex.dropOneRow && len(rows) > 0:
+		return rows[:len(rows)-1], ids[:len(ids)-1]
+	case ex.reverseAnswer:
+		rows, ids = slices.Clone(rows), slices.Clone(ids)
+		slices.Reverse(rows)
+		slices.Reverse(ids)
+	case ex.duplicateID && len(rows) == 1:
+		return []parsedRow{rows[0], rows[0]}, []string{ids[0], ids[0]}
+	case ex.duplicateID && len(rows) > 1:
+		ids = slices.Clone(ids)
+		ids[1] = ids[0]
+	}
+	return rows, ids
 }
 
 // rowsPerFlush is how many rows go into each flushed piece of a streamed
@@ -264,8 +285,8 @@ func (ex *exchange) respondUploaded(datasetID string, rows []parsedRow, ids []st
 // that a 100,000-row answer is not 100,000 writes.
 const rowsPerFlush = 16
 
-// streamRows writes the rows of this request back as a chunked JSON array,
-// each as received plus its "id".
+// streamRows writes rows back as a chunked JSON array, each as received
+// plus its "id".
 func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 	w := ex.w
 	w.Header().Set("Content-Type", "application/json")
@@ -283,9 +304,6 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 	}
 
 	n := len(rows)
-	if ex.dropOneRow && n > 0 {
-		n--
-	}
 	cut := -1
 	if ex.truncateStream {
 		cut = n / 2
