@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestAddRowsBehindTheProvidersBack(t *testing.T) {
@@ -178,5 +179,35 @@ func TestConcurrentUploads(t *testing.T) {
 	}
 	if s.UploadCount() != clients*perClient {
 		t.Errorf("UploadCount %d", s.UploadCount())
+	}
+}
+
+func TestRestoreDataset(t *testing.T) {
+	s := startServer(t, Options{})
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	rows := []StoredRow{
+		{ID: "row-1", DBID: "db-1", CreatedAt: at, Row: json.RawMessage(`{"conv_prefix":[{"role":"user","content":"q1"}],"response":{"role":"assistant","content":"a1"},"ground_truth":1}`)},
+		{ID: "row-2", DBID: "db-2", CreatedAt: at, Row: json.RawMessage(`{"conv_prefix":[{"role":"user","content":"q2"}],"response":{"role":"assistant","content":"a2"}}`)},
+	}
+	if err := s.RestoreDataset(testSpace, "restored", "ds-restored", rows); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Rows(testSpace, "restored"); len(got) != 2 || got[0].ID != "row-1" || got[1].DBID != "db-2" || s.DatasetID(testSpace, "restored") != "ds-restored" {
+		t.Fatalf("restored rows %+v", got)
+	}
+	r := lookup(t, s, testSpace, "restored")
+	wantStatus(t, r, http.StatusOK)
+	var got struct {
+		DatasetID   string `json:"dataset_id"`
+		Annotations []struct {
+			ID       string `json:"id"`
+			Response string `json:"response"`
+		} `json:"dataset_annotations"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil || got.DatasetID != "ds-restored" || len(got.Annotations) != 2 || got.Annotations[1].ID != "row-2" || got.Annotations[0].Response != "a1" {
+		t.Fatalf("lookup of a restored dataset: %v %s", err, r.body)
+	}
+	if err := s.RestoreDataset(testSpace, "bad", "x", []StoredRow{{ID: "r", Row: json.RawMessage(`{"conv_prefix":1}`)}}); err == nil {
+		t.Error("a row the API would refuse was restored")
 	}
 }

@@ -189,3 +189,29 @@ func (s *Server) DeleteDataset(spaceID, name string) error {
 	delete(s.datasets, key)
 	return nil
 }
+
+// RestoreDataset sets a dataset to hold exactly rows, with their ids, db_ids
+// and times, under the given dataset id: the platform as an earlier run left
+// it, for tests that start from state written by an earlier provider.
+func (s *Server) RestoreDataset(spaceID, name, datasetID string, rows []StoredRow) error {
+	raws := make([]json.RawMessage, len(rows))
+	for i, r := range rows {
+		raws[i] = r.Row
+	}
+	array, err := json.Marshal(raws)
+	if err != nil {
+		return fmt.Errorf("emulator: RestoreDataset: %w", err)
+	}
+	_, parsed, ferr := parseJSONRows(array)
+	if ferr != nil {
+		return fmt.Errorf("emulator: RestoreDataset: %s", ferr.detail)
+	}
+	ds := &storedDataset{id: datasetID}
+	for i, p := range parsed {
+		ds.rows = append(ds.rows, storedRow{StoredRow: rows[i], convPrefix: p.convPrefix, response: p.response, groundTruth: p.groundTruth})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.datasets[datasetKey{space: normalizeSpaceID(spaceID), name: name}] = ds
+	return nil
+}

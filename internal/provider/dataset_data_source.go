@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -28,20 +29,21 @@ type datasetDataSource struct {
 }
 
 type datasetDataModel struct {
-	ID          types.String `tfsdk:"id"`
-	SpaceID     types.String `tfsdk:"space_id"`
-	DatasetName types.String `tfsdk:"dataset_name"`
-	DatasetID   types.String `tfsdk:"dataset_id"`
-	RowCount    types.Int64  `tfsdk:"row_count"`
-	RowIDs      types.List   `tfsdk:"row_ids"`
-	RowsJSON    types.String `tfsdk:"rows_json"`
+	ID          types.String   `tfsdk:"id"`
+	SpaceID     types.String   `tfsdk:"space_id"`
+	DatasetName types.String   `tfsdk:"dataset_name"`
+	DatasetID   types.String   `tfsdk:"dataset_id"`
+	RowCount    types.Int64    `tfsdk:"row_count"`
+	RowIDs      types.List     `tfsdk:"row_ids"`
+	RowsJSON    types.String   `tfsdk:"rows_json"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (d *datasetDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_dataset"
 }
 
-func (d *datasetDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *datasetDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads a dataset on the Collinear platform by space and name, for configurations that consume a dataset they do not manage.",
 		Attributes: map[string]schema.Attribute{
@@ -77,6 +79,9 @@ func (d *datasetDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					"One string stays cheap in state and plans even for large datasets; read it with `jsondecode()`.",
 				Computed: true,
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx),
 		},
 	}
 }
@@ -114,7 +119,10 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			"The Collinear provider has no API client: its configuration was not known or was invalid. Check the provider block and the COLLINEAR_API_KEY and COLLINEAR_BASE_URL environment variables.")
 		return
 	}
-	ctx = d.data.withMaskedKey(ctx)
+	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(d.data.withMaskedKey(ctx), timeout)
+	defer cancel()
 	remote, err := d.data.client.LookupDataset(ctx, m.SpaceID.ValueString(), m.DatasetName.ValueString())
 	if err != nil {
 		summary := "Unable to read the dataset"
@@ -122,6 +130,9 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		switch {
 		case errors.Is(err, client.ErrDatasetNotFound):
 			summary = "Dataset not found"
+		case errors.Is(err, context.DeadlineExceeded):
+			summary = "Dataset lookup timed out"
+			err = lookupTimedOut(err, timeout)
 		case errors.As(err, &apiErr):
 			summary = apiErr.Summary()
 		}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -135,6 +136,9 @@ func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetMod
 	ctx, cancel := context.WithTimeout(r.data.withMaskedKey(ctx), timeout)
 	defer cancel()
 	snap, err := rowsync.Look(ctx, r.data.client, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), 0, 0)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = lookupTimedOut(err, timeout)
+	}
 	if err != nil {
 		if failed := lookupFailure(err, false); failed.HasError() {
 			diags.Append(failed...)

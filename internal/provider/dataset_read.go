@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -86,9 +87,14 @@ func (r *datasetResource) lookup(ctx context.Context, st *datasetModel, sizeHint
 	}
 	snap, err := rowsync.Look(ctx, r.data.client, st.SpaceID.ValueString(), st.DatasetName.ValueString(), sizeHint, width)
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: the dataset lookup (POST %s) did not answer within the read timeout of %s; raise it in the resource's timeouts block (read) if the dataset is very large", err, client.LookupPath, timeout)
+		err = lookupTimedOut(err, timeout)
 	}
 	return snap, err
+}
+
+// lookupTimedOut says which request did not answer in time, and what to do.
+func lookupTimedOut(err error, timeout time.Duration) error {
+	return fmt.Errorf("the dataset lookup (POST %s) did not answer within the read timeout of %s; check the API's status, or raise the timeout in the timeouts block (read) if the dataset is very large: %w", client.LookupPath, timeout, err)
 }
 
 // adoptImported sets what an import learns of a dataset besides its rows.
@@ -99,7 +105,6 @@ func (m *datasetModel) adoptImported(rows int) {
 	m.RowCount = types.Int64Value(int64(rows))
 	m.ContentSHA256 = types.StringNull()
 	m.BatchSize = types.Int64Value(upload.DefaultBatchRows)
-	m.IfExists = types.StringValue(ifExistsAdopt)
 }
 
 // reportDiagnostics tells what a refresh found that a user must know.

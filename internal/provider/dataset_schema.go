@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -168,10 +167,10 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				MarkdownDescription: "What to do when rows to upload are already on the platform and this state does not manage them: when the dataset already exists at create (a fresh state or another workspace, after `terraform destroy`, a replacement), or when a refresh finds rows that appeared since the last apply (a state restored from an older backup). " +
 					"`adopt` (the default) takes matching rows as this resource's rows instead of uploading them again; the plan says how many, and their ids are known in the plan. `error` fails the plan and sends nothing. " +
 					"Rows are matched by what the platform's lookup returns: the conversation, the response's text and `ground_truth`, not `context` nor the response's role. " +
-					"Rows a refresh reported as not managed by Terraform before the last apply are never adopted.",
+					"Rows a refresh reported as not managed by Terraform before the last apply are never adopted. Unset means `adopt`.",
+				// Optional without a default: unset means adopt, so states
+				// written before the attribute existed plan no change.
 				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(ifExistsAdopt),
 				Validators: []validator.String{stringvalidator.OneOf(ifExistsAdopt, ifExistsError)},
 			},
 			"compact_row_ids": schema.BoolAttribute{

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
 
 // The tests in this file drive the real CLI through the flows in which rows
@@ -16,10 +19,10 @@ import (
 // names the stored row whose content is source row i.
 
 // checkAligned checks the dataset "eval" against rows and the state's
-// row_ids.
-func (c *cliEnv) checkAligned(rows []string) {
+// row_ids; others are rows added outside Terraform.
+func (c *cliEnv) checkAligned(rows []string, others ...string) {
 	c.t.Helper()
-	if err := c.checkEachRowOnce("eval", rows); err != nil {
+	if err := c.checkEachRowOnce("eval", append(append([]string{}, rows...), others...)); err != nil {
 		c.t.Fatal(err)
 	}
 	stored := map[string]string{}
@@ -202,7 +205,7 @@ func TestAccSync_failedCreateContinues(t *testing.T) {
 func TestAccSync_objectAnswerGetsIDs(t *testing.T) {
 	t.Parallel()
 	c := newCLIEnv(t)
-	c.emu.SetShape(emulatorShapeObject)
+	c.emu.SetShape(emulator.ShapeObject)
 	rows := numberedRows(1, 5)
 	c.writeWork("rows.jsonl", jsonl(rows[:3]...))
 	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
@@ -218,6 +221,146 @@ func TestAccSync_objectAnswerGetsIDs(t *testing.T) {
 		}
 		if json.Unmarshal([]byte(line), &msg) == nil && msg.Type == "resource_drift" {
 			t.Fatalf("the plan reports drift:\n%s", line)
+		}
+	}
+}
+
+// TestAccSync_lateCommitIsRecordedNotResent (behaviour 2): an update times
+// out while the API is still working; the recovery lookup runs before the
+// API commits. The rows stay in doubt, and when they land the next apply
+// records them instead of uploading them again.
+func TestAccSync_lateCommitIsRecordedNotResent(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 5)
+	c.writeWork("rows.jsonl", jsonl(rows[:3]...))
+	c.configure(datasetHCL(`"rows.jsonl"`, "  timeouts {\n    update = \"2s\"\n  }"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultLateCommit, Path: "/api/v1/dataset/upload", Delay: 4 * time.Second})
+	res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	flat := strings.Join(strings.Fields(res.stderr), " ")
+	if res.exitCode == 0 || !strings.Contains(flat, "the outcome of uploading 2 row(s) is unknown") || !strings.Contains(flat, "never sending them again") {
+		t.Fatalf("apply exit %d, want the rows in doubt:\n%s", res.exitCode, res.stderr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.emu.WaitLateCommits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if n := c.uploadedRows(); n != 5 {
+		t.Fatalf("%d rows uploaded in all, want 5: the late rows must not be sent again", n)
+	}
+	c.checkAligned(rows)
+	c.planIsEmpty()
+}
+
+// TestAccSync_doubtProvenMissingIsSent (behaviour 2): rows of an upload that
+// never answered, still missing once the upload can no longer be running
+// (upload_settle_time), are sent again; the apply waits for that time.
+func TestAccSync_doubtProvenMissingIsSent(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	rows := numberedRows(1, 4)
+	c.writeWork("rows.jsonl", jsonl(rows[:2]...))
+	c.configureWithProvider(`provider "collinear" { upload_settle_time = "4s" }`, datasetHCL(`"rows.jsonl"`, "  timeouts {\n    update = \"2s\"\n  }"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultHang, Path: "/api/v1/dataset/upload"})
+	if res := c.terraform(context.Background(), nil, "apply", "-auto-approve", "-input=false"); res.exitCode == 0 {
+		t.Fatal("apply succeeded; want the upload in doubt")
+	}
+	res := c.mustTerraform("plan", "-json", "-input=false")
+	if findWarning(diagnostics(t, res.stdout), "Rows of an earlier upload are in doubt") == nil {
+		t.Fatalf("the plan does not say rows are in doubt:\n%s", res.stdout)
+	}
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if n := c.uploadedRows(); n != 4 {
+		t.Fatalf("%d rows uploaded in all, want 4", n)
+	}
+	c.checkAligned(rows)
+	c.planIsEmpty()
+}
+
+// TestAccSync_recoveryNeverClaimsForeignRows (behaviour 3): a row someone
+// added outside Terraform, which the state counts as foreign, has the same
+// conversation, response and label as a new source row but another context.
+// The new row's upload fails with a 500; the recovery lookup must not take
+// the foreign row for it: the row is sent again and stored once.
+func TestAccSync_recoveryNeverClaimsForeignRows(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	withContext := func(row, ctx string) string { return strings.TrimSuffix(row, "}") + fmt.Sprintf(`,"context":%q}`, ctx) }
+	rows := numberedRows(1, 3)
+	theirs := withContext(rowJSON("Same question?", "Same answer.", 1), "theirs")
+	ours := withContext(rowJSON("Same question?", "Same answer.", 1), "ours")
+	c.writeWork("rows.jsonl", jsonl(rows[:2]...))
+	c.configure(datasetHCL(`"rows.jsonl"`))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if _, err := c.emu.AddRows(testSpaceID, "eval", json.RawMessage(theirs)); err != nil {
+		t.Fatal(err)
+	}
+	// An apply records the row as foreign.
+	c.writeWork("rows.jsonl", jsonl(rows...))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+
+	all := append(append([]string{}, rows...), ours)
+	c.writeWork("rows.jsonl", jsonl(all...))
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault500, Path: "/api/v1/dataset/upload"})
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	c.checkAligned(all, theirs)
+	c.planIsEmpty()
+}
+
+// TestAccSync_answersPairedByContent (behaviours 4 and 5): an answer that
+// lists the rows in another order, one that repeats an id, and a 503 a
+// gateway gives after the API stored the rows: every row is stored once and
+// row_ids[i] is the id of row i.
+func TestAccSync_answersPairedByContent(t *testing.T) {
+	for _, kind := range []emulator.FaultKind{emulator.FaultReorderedAnswer, emulator.FaultDuplicateIDs, emulator.Fault503AfterCommit} {
+		t.Run(kind.String(), func(t *testing.T) {
+			t.Parallel()
+			c := newCLIEnv(t)
+			rows := numberedRows(1, 6)
+			c.writeWork("rows.jsonl", jsonl(rows...))
+			c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 3"))
+			c.emu.InjectFaults(emulator.Fault{Kind: kind, Path: "/api/v1/dataset/upload", Skip: 1})
+			c.mustTerraform("apply", "-auto-approve", "-input=false")
+			if n := c.uploadedRows(); n != 6 {
+				t.Fatalf("%d rows uploaded, want 6: none twice", n)
+			}
+			c.checkAligned(rows)
+			c.planIsEmpty()
+		})
+	}
+}
+
+// TestAccSync_lookupThatNeverAnswers (behaviour 6): a refresh, and the data
+// source, whose lookup never answers fail within the read timeout with an
+// error that names the endpoint.
+func TestAccSync_lookupThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	readTimeout := "  timeouts {\n    read = \"2s\"\n  }"
+	c.configure(datasetHCL(`"rows.jsonl"`, readTimeout))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	for _, hcl := range []string{
+		datasetHCL(`"rows.jsonl"`, readTimeout),
+		fmt.Sprintf("data \"collinear_dataset\" \"d\" {\n  space_id     = %q\n  dataset_name = \"eval\"\n%s\n}\n", testSpaceID, readTimeout),
+	} {
+		c.configure(hcl)
+		c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultHang, Path: "/api/v1/dataset/name"})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		start := time.Now()
+		res := c.terraform(ctx, nil, "plan", "-input=false", "-no-color")
+		cancel()
+		flat := strings.Join(strings.Fields(res.stderr), " ")
+		if res.exitCode == 0 || !strings.Contains(flat, "POST /api/v1/dataset/name") || !strings.Contains(flat, "read timeout") {
+			t.Fatalf("plan exit %d after %s, want the lookup's timeout naming the endpoint:\n%s", res.exitCode, time.Since(start), res.stderr)
 		}
 	}
 }
