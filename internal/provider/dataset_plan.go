@@ -72,6 +72,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	plan.planIDs(p, prior, look)
+	if look.datasetID != "" {
+		plan.DatasetID = types.StringValue(look.datasetID)
+	}
 	if prior != nil && p.ToSend+p.InDoubt > 0 {
 		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
 	}
@@ -99,9 +102,10 @@ func priorOf(ctx context.Context, req resource.ModifyPlanRequest, plan *datasetM
 
 // lookAtPlan is what a create's plan learned by looking the dataset up.
 type lookAtPlan struct {
-	done   bool // the lookup answered
-	exists bool
-	rows   int // rows the dataset holds
+	done      bool // the lookup answered
+	exists    bool
+	rows      int // rows the dataset holds
+	datasetID string
 }
 
 // priorRecord is the record of the state a plan changes; an empty one for a
@@ -148,7 +152,7 @@ func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetMod
 		}
 		return &rowsync.Record{}, lookAtPlan{}
 	}
-	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len()}
+	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len(), datasetID: snap.DatasetID}
 }
 
 // planUnknownRows plans a source that is not known yet.

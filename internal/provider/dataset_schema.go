@@ -147,7 +147,7 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				Validators:          []validator.Int64{int64validator.Between(1, 100000)},
 			},
 			"dataset_id": schema.StringAttribute{
-				MarkdownDescription: "Id of the dataset on the platform, when the API reveals it; otherwise null.",
+				MarkdownDescription: "Id of the dataset on the platform, for example to start an evaluation run on it. Known after every create: from the upload's answer, from the lookup a create makes before sending, or from one it makes after the first batch of a new dataset; known in the plan when the dataset already exists. Null only when the platform offers no lookup and the upload's answer does not give it.",
 				Computed:            true,
 			},
 			"row_count": schema.Int64Attribute{
