@@ -29,7 +29,7 @@ func canonicalUUID(s string) (string, bool) {
 		return "", false
 	}
 	for i := 0; i < len(t); i++ {
-		if !(t[i] >= '0' && t[i] <= '9' || t[i] >= 'a' && t[i] <= 'f') {
+		if (t[i] < '0' || t[i] > '9') && (t[i] < 'a' || t[i] > 'f') {
 			return "", false
 		}
 	}

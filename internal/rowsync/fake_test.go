@@ -82,7 +82,7 @@ func (f *fakePlatform) store(rows []dataset.Row) []string {
 }
 
 // add stores rows as someone else would, outside Terraform.
-func (f *fakePlatform) add(rows ...dataset.Row) []string { return f.store(rows) }
+func (f *fakePlatform) add(rows ...dataset.Row) { f.store(rows) }
 
 func (f *fakePlatform) commitLate() {
 	var still []pendingCommit

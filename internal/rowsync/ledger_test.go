@@ -45,11 +45,6 @@ func entry(label string) Row {
 	return Row{Digest: digestOf("d:" + label), Key: digestOf("k:" + label)}
 }
 
-func fp(label string) Fingerprint {
-	e := entry(label)
-	return Fingerprint{Digest: e.Digest, Key: e.Key}
-}
-
 // imported is an entry adopted by an import: only its key is known.
 func imported(label string) Row {
 	return Row{Key: digestOf("k:" + label)}

@@ -120,12 +120,3 @@ func (r *Record) IDs() []string {
 	}
 	return ids
 }
-
-// doubtRows counts the rows of all doubts.
-func (r *Record) doubtRows() int {
-	n := 0
-	for i := range r.Doubts {
-		n += len(r.Doubts[i].Rows)
-	}
-	return n
-}
