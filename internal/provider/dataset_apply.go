@@ -128,6 +128,10 @@ func (r *datasetResource) change(ctx context.Context, req *applyRequest, diags *
 		SpaceID: plan.SpaceID.ValueString(), Name: plan.DatasetName.ValueString(),
 		Creating: req.prior == nil, IfExists: rowsync.AdoptExisting,
 	}
+	if !plan.MaxUploadRows.IsNull() {
+		limit := int(plan.MaxUploadRows.ValueInt64())
+		ch.MaxSend = &limit
+	}
 	if plan.IfExists.ValueString() == ifExistsError {
 		ch.IfExists = rowsync.RefuseExisting
 	}
@@ -239,6 +243,8 @@ func describeApplyError(err error) (summary, detail string) {
 		return "Upload outcome ambiguous", ambiguous.Error()
 	case errors.Is(err, rowsync.ErrDatasetExists):
 		return "Dataset already exists", "The dataset was created on the platform after the plan, and if_exists = \"error\". Nothing was sent. Import it, or set if_exists = \"adopt\"."
+	case errors.As(err, new(*rowsync.TooManyRowsError)):
+		return "Too many rows to upload", err.Error() + ". Check the source, or raise max_upload_rows."
 	case errors.Is(err, rowsync.ErrPlanChanged):
 		return "Rows on the platform changed since the plan", "The rows the plan adopted are not the ones on the platform now. Nothing was sent. Run terraform plan again."
 	case errors.As(err, &unknown):

@@ -45,6 +45,7 @@ type datasetModel struct {
 	CompactRowIDs types.Bool     `tfsdk:"compact_row_ids"`
 	RowIDsJSON    types.Map      `tfsdk:"row_ids_json"`
 	IfExists      types.String   `tfsdk:"if_exists"`
+	MaxUploadRows types.Int64    `tfsdk:"max_upload_rows"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -172,6 +173,11 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				// written before the attribute existed plan no change.
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(ifExistsAdopt, ifExistsError)},
+			},
+			"max_upload_rows": schema.Int64Attribute{
+				MarkdownDescription: "The most rows one apply may upload. A plan that would upload more (the whole training set instead of the eval split, say) fails with the counts, and nothing is sent; the apply checks it again before sending. Rows kept or adopted do not count; rows of an upload whose outcome is unknown do, since they may be sent again. Unset means no limit.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
 			},
 			"compact_row_ids": schema.BoolAttribute{
 				MarkdownDescription: "Keep the ids in `row_ids_json`, a map of JSON strings of up to 1,000 ids each, instead of the `row_ids` list. Terraform compares lists element by element, with time and memory that grow with the square of the length, while a map of a few strings costs little. Set it for datasets above about 5,000 rows; the plan warns past that size. Switching it moves the ids and uploads nothing. Defaults to `false`.",

@@ -99,6 +99,8 @@ type Change struct {
 	Planned *PlannedIDs
 	// DatasetID is the dataset's id when state knows it.
 	DatasetID string
+	// MaxSend, when set, is the most rows the apply may upload.
+	MaxSend *int
 }
 
 // PlannedIDs are the ids a plan showed for each source row: Known[i] is
@@ -197,6 +199,9 @@ func (a *applier) prepare(ctx context.Context) error {
 	}
 	if err := a.settlePlanned(ctx); err != nil {
 		return err
+	}
+	if max := a.ch.MaxSend; max != nil && a.plan.ToSend > *max {
+		return &TooManyRowsError{Rows: a.plan.ToSend, Max: *max}
 	}
 	return a.checkPlanned()
 }

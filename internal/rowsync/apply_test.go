@@ -322,3 +322,19 @@ func TestApplyReleasesRemovedRows(t *testing.T) {
 		t.Errorf("released %v after %d uploads", res.Record.Released, len(f.uploads))
 	}
 }
+
+// An apply that would upload more rows than allowed sends nothing.
+func TestApplyRefusesTooManyRows(t *testing.T) {
+	f := newFake(t)
+	src := rows("a", "b", "c")
+	f.add(src[0])
+	ch := change(src, nil)
+	limit := 1
+	ch.MaxSend = &limit
+	var tooMany *TooManyRowsError
+	if res := f.apply(context.Background(), ch, 10); !errors.As(res.Err, &tooMany) || tooMany.Rows != 2 || len(f.uploads) != 0 {
+		t.Fatalf("apply = %v after %d uploads, want TooManyRowsError for 2 rows and none sent", res.Err, len(f.uploads))
+	}
+	limit = 2 // the adopted row does not count
+	f.checkAligned(t, src, mustApply(t, f, ch, 10).Record)
+}

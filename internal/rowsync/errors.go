@@ -65,3 +65,13 @@ func (e *AmbiguousError) Error() string {
 }
 
 func (e *AmbiguousError) Unwrap() error { return e.Cause }
+
+// TooManyRowsError means an apply would upload more rows than it may
+// (Change.MaxSend); nothing was sent.
+type TooManyRowsError struct {
+	Rows, Max int
+}
+
+func (e *TooManyRowsError) Error() string {
+	return fmt.Sprintf("this apply would upload %d row(s), more than the %d allowed; nothing was sent", e.Rows, e.Max)
+}
