@@ -112,10 +112,10 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 	c := &checked{fingerprints: make([]ledger.Fingerprint, 0, s.rowsHint)}
 	var fp dataset.Fingerprinter
 	if s.file != "" {
-		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(_ int, row *dataset.Row, canonical []byte) error {
-			f := ledger.Fingerprint{Digest: dataset.DigestOfCanonical(canonical)}
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
+			f := ledger.Fingerprint{Digest: dataset.DigestOfCanonical(r.Canonical)}
 			if withKeys {
-				f.Key = fp.MatchKey(row)
+				f.Key = fp.MatchKey(r.Row)
 			}
 			c.fingerprints = append(c.fingerprints, f)
 			return nil
@@ -209,11 +209,12 @@ func (s *source) rowsToSend(c *checked, send []bool) (iter.Seq[upload.Row], func
 			}
 			return
 		}
-		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(i int, row *dataset.Row, canonical []byte) error {
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
+			i := r.Index
 			if i >= len(send) {
 				return fmt.Errorf("it now has more than the %d rows planned", len(send))
 			}
-			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row, Canonical: canonical}) {
+			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: r.Row, Canonical: r.Canonical}) {
 				return errStopScan
 			}
 			return nil
