@@ -315,7 +315,7 @@ func TestScanProblems(t *testing.T) {
 		{"unusual role", FormatJSONL, row("conv_prefix", `[{"role":"bot","content":"x"},{"role":"user","content":"q"}]`), []wantProblem{{W, 1, 1, "conv_prefix[0].role", `conv_prefix[0].role is "bot"; the usual roles are`}}},
 		{"response role not assistant", FormatJSONL, row("response", `{"role":"user","content":"a"}`), []wantProblem{{W, 1, 1, "response.role", `response.role is "user", not "assistant"`}}},
 		{"last turn not user", FormatJSONL, row("conv_prefix", `[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]`), []wantProblem{{W, 1, 1, "conv_prefix[1].role", `conv_prefix ends with a "assistant" turn (turn 2)`}}},
-		
+
 		{"warnings grouped", FormatJSONL, jsonl(row("id", "1"), row("id", "2"), row("id", "3")), []wantProblem{{W, 0, 0, "", "they occur 3 times:\n  id: row 1 (line 1), row 2 (line 2), row 3 (line 3)"}}},
 
 		// CSV.
@@ -329,7 +329,7 @@ func TestScanProblems(t *testing.T) {
 		{"csv ground_truth word", FormatCSV, "conv_prefix,response,ground_truth\nq,a,yes\n", []wantProblem{{E, 1, 2, "ground_truth", `got "yes"`}}},
 		{"csv ground_truth fraction", FormatCSV, "conv_prefix,response,ground_truth\nq,a,0.5\n", []wantProblem{{E, 1, 2, "ground_truth", `got "0.5"`}}},
 		{"csv ground_truth too big", FormatCSV, "conv_prefix,response,ground_truth\nq,a,99999999999999999999\n", []wantProblem{{E, 1, 2, "ground_truth", "out of range"}}},
-		
+
 		{"csv record line", FormatCSV, "conv_prefix,response,ground_truth\n\"multi\nline\",a,1\nq,a,x\n", []wantProblem{{E, 2, 4, "ground_truth", `got "x"`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
