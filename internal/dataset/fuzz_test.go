@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // maxFuzzInput bounds what a fuzz input may be, so memory stays bounded.
@@ -69,6 +70,10 @@ func checkScan(t *testing.T, format Format, data []byte) {
 			t.Fatalf("SHA256 set despite errors")
 		}
 		return
+	}
+	// No byte is changed on the way: an accepted source is UTF-8 throughout.
+	if !utf8.Valid(data) {
+		t.Fatalf("the scan accepted a source that is not UTF-8")
 	}
 	if sum.Rows != len(rows) || sum.Rows == 0 {
 		t.Fatalf("Rows = %d but fn was called %d times", sum.Rows, len(rows))
