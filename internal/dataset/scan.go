@@ -78,7 +78,11 @@ func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fileProblem(name, "Cannot read file", describeOpenError(path, err)), nil
+		summary := "Cannot read file"
+		if errors.Is(err, fs.ErrNotExist) {
+			summary = FileNotFound
+		}
+		return fileProblem(name, summary, describeOpenError(path, err)), nil
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -86,6 +90,10 @@ func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error)
 	}
 	return scan(f, format, name, fn)
 }
+
+// FileNotFound is the Summary of the Problem about a file that does not
+// exist, for callers that know more about why it may be missing.
+const FileNotFound = "File not found"
 
 func describeOpenError(path string, err error) string {
 	var pe *fs.PathError

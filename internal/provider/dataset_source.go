@@ -140,9 +140,12 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 	return c, diags
 }
 
-// problemDiagnostics turns source problems into diagnostics: on `file` for a
-// file, and on the exact nested attribute for inline rows, so that Terraform
-// points at the offending line of configuration.
+// problemDiagnostics turns source problems into diagnostics, one each: on
+// `file` for a file; for inline rows, on the exact nested attribute when the
+// problem is about one row, so that Terraform points at the offending line of
+// configuration, else (a warning listing several rows) on `rows`. The scan
+// gives one warning per kind, so no two warnings share a summary, which
+// Terraform would fold into one.
 func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, p := range problems {
@@ -154,6 +157,9 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 			}
 		}
 		detail := p.Error()
+		if p.Summary == dataset.FileNotFound {
+			detail += "\n\n" + fileWrittenByApplyHint
+		}
 		if p.Severity == dataset.SeverityWarning {
 			diags.AddAttributeWarning(at, p.Summary, detail)
 		} else {
@@ -162,6 +168,10 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 	}
 	return diags
 }
+
+// fileWrittenByApplyHint says what to do when the file is written by
+// another resource during the apply: at plan it does not exist yet.
+const fileWrittenByApplyHint = "If another resource writes this file during the apply, take the path from an attribute of that resource that is known only after apply (for example file = terraform_data.eval_file.output), so that the file is read at apply, after it is written, and still before anything is sent. See \"Files written during the apply\" in the collinear_dataset documentation."
 
 // fieldPath appends a field such as "conv_prefix[2].content" to p.
 func fieldPath(p path.Path, field string) path.Path {
