@@ -200,44 +200,6 @@ func TestAccCLI_parallelDatasetsUnderRateLimit(t *testing.T) {
 	t.Logf("%d requests answered 429", limited)
 }
 
-// TestAccCLI_apiKeyNeverLeaks: the key appears nowhere in TRACE logs, the
-// plan, the saved plan or the state, whether it comes from the environment or
-// from a sensitive variable.
-func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
-	c := newCLIEnv(t)
-	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
-	var logs bytes.Buffer
-	for _, args := range [][]string{
-		{"plan", "-out=tfplan", "-input=false"},
-		{"apply", "-input=false", "tfplan"},
-		{"plan", "-input=false", "-refresh=true"},
-		{"show", "-json"},
-	} {
-		res := c.terraform(context.Background(), []string{"TF_LOG=TRACE"}, args...)
-		if res.exitCode != 0 {
-			t.Fatalf("terraform %v: %s", args, res.stderr)
-		}
-		logs.WriteString(res.stdout)
-		logs.WriteString(res.stderr)
-	}
-	// Errors carry server text back: make the API echo the key in one.
-	c.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault500, Path: "/api/v1/dataset/name", Body: "bad key " + testAPIKey})
-	res := c.terraform(context.Background(), []string{"TF_LOG=TRACE"}, "plan", "-input=false")
-	logs.WriteString(res.stdout + res.stderr)
-	if logs.Len() < 10000 || !strings.Contains(logs.String(), "Authorization") && !strings.Contains(logs.String(), "collinear") {
-		t.Fatalf("TRACE output is suspiciously short (%d bytes): the scan would prove nothing", logs.Len())
-	}
-	state, _ := os.ReadFile(filepath.Join(c.work, "terraform.tfstate"))
-	plan, _ := os.ReadFile(filepath.Join(c.work, "tfplan"))
-	for what, b := range map[string][]byte{"logs": logs.Bytes(), "state": state, "saved plan": plan} {
-		if bytes.Contains(b, []byte(testAPIKey)) {
-			i := bytes.Index(b, []byte(testAPIKey))
-			t.Errorf("the API key appears in the %s: ...%s...", what, b[max(0, i-200):min(len(b), i+50)])
-		}
-	}
-}
-
 // TestAccCLI_retriesAndProgressAreLogged: each retry is a WARN line with the
 // attempt, the status and the wait; each batch an INFO line with rows sent
 // and elapsed time.
