@@ -171,7 +171,7 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 
 // fileWrittenByApplyHint says what to do when the file is written by
 // another resource during the apply: at plan it does not exist yet.
-const fileWrittenByApplyHint = "The provider reads the file at every plan. If another resource of this configuration writes it during the apply, take the path from an attribute of that resource that is known only after apply (for example file = terraform_data.eval_file.output): the file is then read and checked during the apply, once written, and before anything is sent. If that resource must write it again at every run (a fresh checkout), give it triggers_replace = plantimestamp(). See \"Files written during the apply\" in the collinear_dataset documentation."
+const fileWrittenByApplyHint = "The provider reads the file at every plan. If another resource of this configuration writes it during the apply, take the path from an attribute of that resource that is known only after apply (for example file = terraform_data.eval_file.output): the file is then read and checked during the apply, once written, and before anything is sent. If that resource must write it again at every run (a fresh checkout), give it triggers_replace = timestamp(). See \"Files written during the apply\" in the collinear_dataset documentation."
 
 // fieldPath appends a field such as "conv_prefix[2].content" to p.
 func fieldPath(p path.Path, field string) path.Path {

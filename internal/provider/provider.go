@@ -66,7 +66,7 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		MarkdownDescription: "Manage evaluation datasets on the [Collinear AI](https://collinear.ai) platform as code.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable. Prefer the variable, or a sensitive input variable, over a literal.",
+				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable, which is the better way to give it: a value set here from a variable, even a sensitive one, is written into saved plan files. Needed only by what calls the API (creating, updating or refreshing a dataset, the data source).",
 				Optional:            true,
 				Sensitive:           true,
 			},
