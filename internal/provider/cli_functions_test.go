@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -16,6 +19,40 @@ func exampleFile(t *testing.T, rel string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// skipBelow skips a test on a Terraform CLI older than version (in the CI
+// matrix), which lacks a feature the test's configuration uses.
+func (c *cliEnv) skipBelow(version string) {
+	c.t.Helper()
+	res := c.mustTerraform("version", "-json")
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		c.t.Fatalf("terraform version -json: %v\n%s", err, res.stdout)
+	}
+	if compareVersions(v.Version, version) < 0 {
+		c.t.Skipf("Terraform %s: this test needs %s or later", v.Version, version)
+	}
+}
+
+// compareVersions compares dotted version numbers such as 1.11.4.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(as), len(bs)) {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(strings.TrimFunc(as[i], func(r rune) bool { return r < '0' || r > '9' }))
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return 0
 }
 
 // withoutKey runs fn with no COLLINEAR_API_KEY in the CLI's environment.
@@ -38,6 +75,7 @@ func (c *cliEnv) withoutKey(fn func()) {
 // sent. With a key, row_ids gives the ids the API returned.
 func TestAccCLI_offlineChecksNeedNoKey(t *testing.T) {
 	c := newCLIEnv(t)
+	c.skipBelow("1.8.0") // provider functions
 	c.configure("")
 	c.writeWork("checks.tf", exampleFile(t, "functions/dataset_summary/function.tf"))
 	c.writeWork("train.tf", exampleFile(t, "functions/row_ids/function.tf"))

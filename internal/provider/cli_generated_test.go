@@ -42,6 +42,7 @@ func (c *cliEnv) copyExample(dir string) {
 // a path known at plan, fails at plan with an error pointing at the pattern.
 func TestAccCLI_fileWrittenDuringApply(t *testing.T) {
 	c := newCLIEnv(t)
+	c.skipBelow("1.4.0") // terraform_data
 	c.copyExample("generated-file")
 	example, err := os.ReadFile(filepath.Join(c.work, "main.tf"))
 	if err != nil {

@@ -13,9 +13,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
 )
+
+// functionsVersionChecks skips, on a Terraform CLI older than 1.8 (in the CI
+// matrix), the tests of provider functions, which such a CLI cannot call.
+var functionsVersionChecks = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)}
 
 // contentSHA256 is what collinear_dataset.content_sha256 must be for a file:
 // the hex SHA-256 of its canonical rows, computed here without the provider.
@@ -40,6 +45,7 @@ func TestAccFunctionDatasetSummary_validFiles(t *testing.T) {
 	sha := contentSHA256(t, clean)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   functionsVersionChecks,
 		Steps: []resource.TestStep{{
 			Config: e.fileResource("summary", clean) + fmt.Sprintf(`
 output "clean" {
@@ -104,6 +110,7 @@ func TestAccFunctionDatasetSummary_badFiles(t *testing.T) {
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			TerraformVersionChecks:   functionsVersionChecks,
 			Steps: []resource.TestStep{{
 				Config:      fmt.Sprintf("output \"s\" {\n  value = provider::collinear::dataset_summary(%q)\n}\n", file),
 				ExpectError: tc.want,
@@ -125,6 +132,7 @@ func TestAccFunctionRowIDs(t *testing.T) {
 	file := e.write("rows.jsonl", jsonl(numberedRows(1, 2*rowIDsPerChunk+5)...))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   functionsVersionChecks,
 		Steps: []resource.TestStep{
 			{
 				Config:      `output "gap" { value = provider::collinear::row_ids({ "000000000" = "[\"a\"]", "000000002" = "[\"c\"]" }) }`,
@@ -237,6 +245,7 @@ output "rows" {
 `, e.emu.URL(), file)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   functionsVersionChecks,
 		Steps: []resource.TestStep{
 			{Config: checks + datasetBlock("eval", file), PlanOnly: true, ExpectNonEmptyPlan: true},
 			{
