@@ -54,6 +54,28 @@ func TestAccProvider_keyAndURLFromEnvironment(t *testing.T) {
 	})
 }
 
+// TestAccProvider_configurationOverridesEnvironment: api_key and base_url in
+// the provider block take precedence over COLLINEAR_API_KEY and
+// COLLINEAR_BASE_URL.
+func TestAccProvider_configurationOverridesEnvironment(t *testing.T) {
+	e := newAccEnv(t)
+	t.Setenv("COLLINEAR_API_KEY", "a-key-the-api-rejects")
+	t.Setenv("COLLINEAR_BASE_URL", "http://192.0.2.1:8080") // TEST-NET-1, and plain http: refused if used
+	file := e.write("rows.jsonl", jsonl(sampleRows...))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.fileResource("eval", file),
+			Check:  e.checkRowIDsMatchEmulator("eval"),
+		}},
+	})
+	for _, r := range e.emu.Requests() {
+		if r.Status == 401 {
+			t.Fatal("a request was made with the key from the environment")
+		}
+	}
+}
+
 // TestAccProvider_relativeBaseURLRefused: base_url must be absolute.
 func TestAccProvider_relativeBaseURLRefused(t *testing.T) {
 	e := newAccEnv(t)
