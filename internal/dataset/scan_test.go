@@ -524,8 +524,8 @@ func TestScanFile(t *testing.T) {
 		if p.Severity != SeverityError || p.Row != 0 || p.File != tc.name || !strings.Contains(p.Detail, tc.detail) {
 			t.Errorf("%s: problem %+v, want detail with %q", tc.name, p, tc.detail)
 		}
-		if strings.Contains(tc.detail, "such file") && !strings.Contains(p.Detail, tc.path) {
-			t.Errorf("the detail should name the path: %q", p.Detail)
+		if strings.Contains(tc.detail, "such file") && (!strings.Contains(p.Detail, tc.path) || p.Summary != FileNotFound) {
+			t.Errorf("a missing file: summary %q, detail %q; want %q and the path", p.Summary, p.Detail, FileNotFound)
 		}
 	}
 }
