@@ -11,6 +11,8 @@ terraform {
 provider "collinear" {}
 
 # Or configure everything explicitly, with the key from a sensitive variable.
+# Terraform writes variable values into saved plans (terraform plan -out):
+# where plans are saved, prefer COLLINEAR_API_KEY.
 variable "collinear_api_key" {
   type      = string
   sensitive = true

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // usualRole reports whether role is one of the OpenAI chat roles. Others are
 // allowed but warned about: they are more often typos than intent.
-func usualRole(role string) bool {
-	switch role {
+func usualRole[S ~string | ~[]byte](role S) bool {
+	switch string(role) {
 	case "system", "user", "assistant", "tool", "developer", "function":
 		return true
 	}
@@ -18,53 +19,53 @@ func usualRole(role string) bool {
 
 const usualRoles = "system, user, assistant, tool, developer or function"
 
-// checkRow applies the checks that do not depend on where a row came from:
-// the ones a typed row (inline in Terraform, or a file row whose types are
-// right) can still fail.
+// checkRow applies the checks that do not depend on where a row came from
+// to a Row (inline in Terraform, or read from a CSV file).
 func (s *scanner) checkRow(r *Row, row, line int) {
-	c := &s.c
-	if len(r.ConvPrefix) == 0 {
+	checkRoles(&s.c, row, line, len(r.ConvPrefix), func(i int) string { return r.ConvPrefix[i].Role }, r.Response.Role)
+}
+
+// checkRoles applies the checks that do not depend on where a row came from,
+// the ones a row whose types are right can still fail, to a row with n turns
+// whose turn i has the role role(i). It is generic so that the JSON parser
+// checks a row straight from its buffers, without making strings of them.
+func checkRoles[S ~string | ~[]byte](c *collector, row, line, n int, role func(int) S, response S) {
+	if n == 0 {
 		c.addError(row, line, "conv_prefix", "Empty conv_prefix",
 			`conv_prefix is empty: it needs at least the user's message, e.g. [{"role": "user", "content": "..."}]`)
 	}
-	for i := range r.ConvPrefix {
-		role := r.ConvPrefix[i].Role
+	for i := range n {
+		r := role(i)
 		switch {
-		case role == "":
+		case len(r) == 0:
 			c.addError(row, line, fmt.Sprintf("conv_prefix[%d].role", i), "Empty role",
 				fmt.Sprintf("turn %d of conv_prefix has an empty role: use user, assistant or system", i+1))
-		case !usualRole(role):
-			key := "role\x00" + role
-			if c.hasWarning(key) {
-				c.countWarning(key)
-				continue
+		case !usualRole(r):
+			field, text := fmt.Sprintf("conv_prefix[%d].role", i), ""
+			if c.wantsText(warnUnusualRole) {
+				text = fmt.Sprintf("%s is %s", field, quoteShort(string(r)))
 			}
-			c.addWarning(key, row, line, fmt.Sprintf("conv_prefix[%d].role", i), "Unusual role",
-				fmt.Sprintf("turn %d of conv_prefix has the role %s; the usual roles are %s", i+1, quoteShort(role), usualRoles))
+			c.addWarning(warnUnusualRole, row, line, field, text)
 		}
 	}
-	switch role := r.Response.Role; {
-	case role == "":
+	switch {
+	case len(response) == 0:
 		c.addError(row, line, "response.role", "Empty role",
 			`response.role is empty: the response is the assistant's turn, use "assistant"`)
-	case role != "assistant":
-		key := "response\x00" + role
-		if c.hasWarning(key) {
-			c.countWarning(key)
-			break
+	case string(response) != "assistant":
+		text := ""
+		if c.wantsText(warnResponseRole) {
+			text = fmt.Sprintf(`response.role is %s, not "assistant"`, quoteShort(string(response)))
 		}
-		c.addWarning(key, row, line, "response.role", "Unexpected response role",
-			fmt.Sprintf(`response.role is %s, not "assistant": the response should be the assistant's turn`, quoteShort(role)))
+		c.addWarning(warnResponseRole, row, line, "response.role", text)
 	}
-	if n := len(r.ConvPrefix); n > 0 {
-		if last := r.ConvPrefix[n-1].Role; last != "user" && last != "" {
-			const key = "last turn"
-			if c.hasWarning(key) {
-				c.countWarning(key)
-				return
+	if n > 0 {
+		if last := role(n - 1); string(last) != "user" && len(last) > 0 {
+			field, text := fmt.Sprintf("conv_prefix[%d].role", n-1), ""
+			if c.wantsText(warnLastTurn) {
+				text = fmt.Sprintf("conv_prefix ends with a %s turn (turn %d)", quoteShort(string(last)), n)
 			}
-			c.addWarning(key, row, line, fmt.Sprintf("conv_prefix[%d].role", n-1), "Last turn is not the user's",
-				fmt.Sprintf("conv_prefix ends with a %s turn (turn %d); it usually ends with the user's message that the response answers", quoteShort(last), n))
+			c.addWarning(warnLastTurn, row, line, field, text)
 		}
 	}
 }
@@ -73,7 +74,7 @@ func (s *scanner) checkRow(r *Row, row, line int) {
 // is when it is short and printable, quoted otherwise, so that a Problem
 // stays on one line.
 func fieldName(name string) string {
-	if len(name) > 40 || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
+	if len(name) > 40 || !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		return quoteShort(name)
 	}
 	return name
@@ -101,7 +102,8 @@ func CheckRows(rows []Row) *Summary {
 	s := newScanner("", nil)
 	for i := range rows {
 		s.rows++
-		s.accept(&rows[i], i+1, 0, &rows[i])
+		s.checkRow(&rows[i], i+1, 0)
+		s.accept(&rows[i], i+1, 0)
 		if s.stopped() {
 			break
 		}

@@ -56,7 +56,17 @@ func scanCSV(r io.Reader, s *scanner) {
 				k = j
 			}
 		}
+		near := ""
+		if k < 0 {
+			near = nearField(name, csvColumns)
+		}
 		switch {
+		case !utf8.ValidString(name):
+			summary, detail := notUTF8(fmt.Sprintf("the header's column %d", i+1), name, csvUTF8Fix)
+			s.c.addError(0, hline, "", summary, detail)
+		case near != "":
+			s.c.addError(0, hline, fieldName(name), "Misspelt CSV column",
+				fmt.Sprintf("the header has the column %s (column %d); did you mean %s? The columns are conv_prefix, response, ground_truth and context", quoteShort(name), i+1, near))
 		case k < 0:
 			s.c.addError(0, hline, fieldName(name), "Unknown CSV column",
 				fmt.Sprintf("the header has the unknown column %s (column %d): the columns are conv_prefix, response, ground_truth and context", quoteShort(name), i+1))
@@ -104,26 +114,30 @@ func scanCSV(r io.Reader, s *scanner) {
 				fmt.Sprintf("row %d has %d %s but the header has %d columns: quote fields that hold commas, quotes or line breaks", s.rows, len(rec), plural(len(rec), "field", "fields"), ncol))
 			continue
 		}
-		bad, badUTF8 := false, false
+		bad := false
 		cell := func(k int) string {
 			if col[k] < 0 {
 				return ""
 			}
-			v := validUTF8(rec[col[k]])
-			if len(v) != len(rec[col[k]]) { // only replacing bytes changes the length
-				badUTF8 = true
+			v := rec[col[k]]
+			if !utf8.ValidString(v) {
+				bad = true
+				l, _ := cr.FieldPos(col[k])
+				summary, detail := notUTF8(csvColumns[k], v, csvUTF8Fix)
+				s.c.addError(s.rows, l, csvColumns[k], summary, detail)
+				return ""
 			}
 			return v
 		}
 		prompt := cell(colConvPrefix)
-		if prompt == "" {
+		if prompt == "" && !bad {
 			bad = true
 			s.c.addError(s.rows, line, "conv_prefix", "Empty conv_prefix",
 				"conv_prefix is empty: in CSV it holds the user's message")
 		}
 		row.GroundTruth, row.Context = nil, nil
 		if v := strings.TrimSpace(cell(colGroundTruth)); v != "" {
-			n, ok := parseInt64([]byte(v))
+			n, ok := parseInt64(v)
 			switch {
 			case ok:
 				gt = n
@@ -143,10 +157,6 @@ func scanCSV(r io.Reader, s *scanner) {
 			row.Context = &ctx
 		}
 		response := cell(colResponse)
-		if badUTF8 {
-			s.c.addWarning("utf8", s.rows, line, "", "Invalid UTF-8",
-				"the row has text that is not valid UTF-8; each invalid byte is read as U+FFFD (�), and that is what is uploaded")
-		}
 		if bad {
 			continue
 		}
@@ -162,9 +172,13 @@ func scanCSV(r io.Reader, s *scanner) {
 				row.Context = new(ctx)
 			}
 		}
-		s.accept(&row, s.rows, line, &row)
+		s.checkRow(&row, s.rows, line)
+		s.accept(&row, s.rows, line)
 	}
 }
+
+// csvUTF8Fix says how to re-save a CSV file that is not UTF-8.
+const csvUTF8Fix = `re-save the file as UTF-8 (in Excel: Save As, "CSV UTF-8")`
 
 // csvError reports an error from the CSV reader.
 func csvError(s *scanner, row int, err error) {
@@ -192,23 +206,4 @@ func isDecimal(v string) bool {
 		}
 	}
 	return true
-}
-
-// validUTF8 replaces each byte that is not UTF-8 by U+FFFD, as the JSON
-// formats read them, so that equal rows hash equally in every format.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
 }

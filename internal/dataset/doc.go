@@ -17,8 +17,9 @@
 //     string cannot be written in CSV.
 //
 // A UTF-8 byte order mark at the start is skipped; CRLF line ends are read
-// like LF. Text that is not valid UTF-8 is read as U+FFFD, byte by byte, as
-// encoding/json reads it, with a warning.
+// like LF. No byte is changed on the way: text that is not valid UTF-8, and a
+// JSON escape of half a UTF-16 surrogate pair, are errors (a JSON decoder
+// would read either as U+FFFD).
 //
 // # Checks
 //
@@ -26,15 +27,17 @@
 // missing or mistyped conv_prefix, response, role or content, an empty
 // conv_prefix or role, a ground_truth that is not a 64-bit integer (null is
 // absent), a context that is not a string (null is absent), a key given twice,
-// no rows at all. A row with an error is not hashed nor handed on; after
-// MaxErrors errors the scan stops.
+// text that is not UTF-8 or an unpaired surrogate, a key or CSV column that is
+// a field's name misspelt (nearField), no rows at all. A row with an error is
+// not hashed nor handed on; after MaxErrors errors the scan stops.
 //
 // Warnings do not: a role other than system, user, assistant, tool, developer
 // or function; a response role other than assistant; a conv_prefix whose last
 // turn is not the user's; keys a row or message has beyond the schema (they
-// are dropped: only the schema's fields are hashed and uploaded).
-// The same warning is listed once, at its first row, with a count of the
-// other rows it occurs in; at most MaxWarnings are listed.
+// are dropped: only the schema's fields are hashed and uploaded). Each kind of
+// warning is one Problem listing where it occurs (MaxListed places, then a
+// count; for unknown keys, each key with its places), so that no two
+// warnings share a summary.
 //
 // # Fingerprints
 //

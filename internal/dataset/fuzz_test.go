@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // maxFuzzInput bounds what a fuzz input may be, so memory stays bounded.
@@ -35,32 +36,27 @@ func checkScan(t *testing.T, format Format, data []byte) {
 		data = data[:maxFuzzInput] // keep memory bounded; the prefix is an input too
 	}
 	var rows []Row
-	sum, err := scan(bytes.NewReader(data), format, "f", func(i int, r *Row, canonical []byte) error {
-		if i != len(rows) {
-			t.Fatalf("fn index %d, want %d", i, len(rows))
+	lastLine := 0
+	sum, err := scan(bytes.NewReader(data), format, "f", func(r ScannedRow) error {
+		if r.Index != len(rows) {
+			t.Fatalf("fn index %d, want %d", r.Index, len(rows))
 		}
+		// Rows start on lines of the file, in order.
+		if r.Line < 1 || r.Line < lastLine || (format == FormatJSONL && r.Line == lastLine) {
+			t.Fatalf("row %d: line %d after line %d", r.Index, r.Line, lastLine)
+		}
+		lastLine = r.Line
 		// The canonical JSON handed over is what encoding the row gives.
-		if want := r.AppendCanonical(nil); !bytes.Equal(canonical, want) {
-			t.Fatalf("row %d: canonical %s, want %s", i, canonical, want)
+		if want := r.Row.AppendCanonical(nil); !bytes.Equal(r.Canonical, want) {
+			t.Fatalf("row %d: canonical %s, want %s", r.Index, r.Canonical, want)
 		}
-		rows = append(rows, *r)
+		rows = append(rows, *r.Row)
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("Scan returned %v without a failing fn", err)
 	}
-	errs := 0
-	for _, p := range sum.Problems {
-		if p.Severity == SeverityError {
-			errs++
-		}
-		if strings.ContainsAny(p.Error(), "\n\r") {
-			t.Fatalf("problem is not one line: %q", p.Error())
-		}
-	}
-	if errs > MaxErrors+1 || len(sum.Problems) > MaxErrors+MaxWarnings+2 {
-		t.Fatalf("%d problems, %d errors: not bounded", len(sum.Problems), errs)
-	}
+	checkProblemsBounded(t, sum.Problems)
 	// Reads of 1 to 11 bytes put every token across a buffer refill
 	// somewhere; the result must not depend on how the input arrives.
 	chunked, err := Scan(&chunkReader{data: data}, format, "f", nil)
@@ -74,6 +70,10 @@ func checkScan(t *testing.T, format Format, data []byte) {
 			t.Fatalf("SHA256 set despite errors")
 		}
 		return
+	}
+	// No byte is changed on the way: an accepted source is UTF-8 throughout.
+	if !utf8.Valid(data) {
+		t.Fatalf("the scan accepted a source that is not UTF-8")
 	}
 	if sum.Rows != len(rows) || sum.Rows == 0 {
 		t.Fatalf("Rows = %d but fn was called %d times", sum.Rows, len(rows))
@@ -127,6 +127,40 @@ func checkAgainstEncodingJSON(t *testing.T, format Format, data []byte, sum *Sum
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("rows differ from encoding/json's:\n got %s\nwant %s", dump(rows), dump(want))
+	}
+}
+
+// checkProblemsBounded checks what must hold of the problems of any scan:
+// at most MaxErrors errors and one more saying the scan stopped, each on one
+// line; at most one warning per kind (no two share a summary, which
+// Terraform would fold), each listing a bounded number of places, one per
+// line.
+func checkProblemsBounded(t *testing.T, problems []Problem) {
+	t.Helper()
+	errs := 0
+	summaries := map[string]bool{}
+	for _, p := range problems {
+		text := p.Error()
+		if strings.Contains(text, "\r") {
+			t.Fatalf("problem holds a carriage return: %q", text)
+		}
+		if p.Severity == SeverityError {
+			errs++
+			if strings.Contains(text, "\n") {
+				t.Fatalf("error is not one line: %q", text)
+			}
+			continue
+		}
+		if summaries[p.Summary] {
+			t.Fatalf("two warnings with the summary %q", p.Summary)
+		}
+		summaries[p.Summary] = true
+		if lines := strings.Count(text, "\n") + 1; lines > MaxListedKeys+2 {
+			t.Fatalf("warning of %d lines: %q", lines, text)
+		}
+	}
+	if errs > MaxErrors+1 || len(summaries) > int(numWarningKinds) {
+		t.Fatalf("%d errors, %d warnings: not bounded", errs, len(summaries))
 	}
 }
 

@@ -3,7 +3,6 @@ package dataset
 import (
 	"fmt"
 	"strconv"
-	"unsafe"
 )
 
 // span locates a decoded string in rowParser.strs. verbatim says the string
@@ -46,9 +45,20 @@ type rowParser struct {
 	gt   int64
 	ctx  span
 
-	r      Row       // the row handed on
-	msgs   []Message // reused for r.ConvPrefix when nothing keeps rows
-	reused ownedRow  // and for r.GroundTruth and r.Context
+	// misspelt holds the keys of the object being read that look like a
+	// misspelt field: whether they are depends on whether the object has
+	// that field too, known only at its end.
+	misspelt []misspeltKey
+
+	r Row // the row handed on
+}
+
+// misspeltKey is a key near a field's name.
+type misspeltKey struct {
+	where string // the object: "" for the row, e.g. "conv_prefix[0]" for a message
+	field string // the key as a Field, e.g. "ground_truht" or "conv_prefix[0].rol"
+	name  string // the key
+	near  string // the field it is near, e.g. "ground_truth"
 }
 
 func newRowParser(lx *lexer, s *scanner) *rowParser {
@@ -83,15 +93,17 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 	lx := p.lx
 	p.row, p.line, p.bad = row, line, false
 	p.strs, p.conv, p.seen = p.strs[:0], p.conv[:0], 0
-	lx.badUTF8 = false
+	lx.fault = textFault{}
 	if c != '{' {
 		if err := lx.skipValue(c, 1); err != nil {
 			return err
 		}
 		p.fail("", "Invalid row", fmt.Sprintf(`each row must be an object such as {"conv_prefix": [...], "response": {...}}, got %s`, kindOf(c)))
+		p.checkText("", nil)
 		return nil
 	}
 	lx.pos++
+	p.misspelt = p.misspelt[:0]
 	c, ok := lx.skipSpace()
 	if ok && c == '}' {
 		lx.pos++
@@ -110,7 +122,14 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 			if c, ok = lx.skipSpace(); !ok {
 				return lx.unexpected(c, ok, "a value")
 			}
-			if err := p.parseField(c); err != nil {
+			if p.faulty() {
+				p.keyFault("")
+				err = lx.skipValue(c, 1)
+				p.checkText(fieldName(string(p.key)), nil)
+			} else {
+				err = p.parseField(c)
+			}
+			if err != nil {
 				return err
 			}
 			c, ok = lx.skipSpace()
@@ -124,22 +143,123 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	if p.seen&keyConvPrefix == 0 {
+	suggested := p.settleMisspelt(0, rowFieldBit, p.seen, "of a row are conv_prefix, response, ground_truth and context")
+	if p.seen&keyConvPrefix == 0 && suggested&keyConvPrefix == 0 {
 		p.fail("conv_prefix", "Missing conv_prefix",
 			`conv_prefix is missing: each row needs the conversation so far, e.g. "conv_prefix": [{"role": "user", "content": "..."}]`)
 	}
-	if p.seen&keyResponse == 0 {
+	if p.seen&keyResponse == 0 && suggested&keyResponse == 0 {
 		p.fail("response", "Missing response",
 			`response is missing: each row needs the assistant's turn, e.g. "response": {"role": "assistant", "content": "..."}`)
 	}
-	if lx.badUTF8 {
-		p.s.c.addWarning("utf8", row, line, "", "Invalid UTF-8",
-			"the row has text that is not valid UTF-8; each invalid byte is read as U+FFFD (�), and that is what is uploaded")
-	}
+	p.checkText("", nil) // a fault no field claimed; not expected
 	if !p.bad {
-		p.s.accept(p.build(), row, line, p)
+		p.checkRoles()
+		p.s.accept(p, row, line)
 	}
 	return nil
+}
+
+// rowFieldBit is the bit of rowParser.seen for a field of a row.
+func rowFieldBit(name string) int {
+	switch name {
+	case "conv_prefix":
+		return keyConvPrefix
+	case "response":
+		return keyResponse
+	case "ground_truth":
+		return keyGroundTruth
+	case "context":
+		return keyContext
+	}
+	return 0
+}
+
+// checkRoles applies the checks common to all sources to the row just
+// parsed, from the parser's buffers.
+func (p *rowParser) checkRoles() {
+	checkRoles(&p.s.c, p.row, p.line, len(p.conv), func(i int) []byte { return p.bytes(p.conv[i].role) }, p.bytes(p.resp.role))
+}
+
+func (p *rowParser) bytes(s span) []byte { return p.strs[s.start:s.end] }
+
+// faulty reports whether what was just read holds text the scan refuses.
+func (p *rowParser) faulty() bool { return p.lx.fault.kind != faultNone }
+
+// checkText reports a text fault in what was just read against field. value
+// is the decoded text when the parser kept it (bytes that are not UTF-8 are
+// in it as they were), nil for a value it skipped. It is cheap when there is
+// no fault, but callers that build field test faulty first.
+func (p *rowParser) checkText(field string, value []byte) {
+	if !p.faulty() {
+		return
+	}
+	p.bad = true
+	f := &p.lx.fault
+	summary, detail := describeFault(f, field, value)
+	p.s.c.addError(p.row, f.line, field, summary, detail)
+	*f = textFault{}
+}
+
+// keyFault reports a key, just read, whose text the scan refuses. where is
+// the object: "" for the row, e.g. "conv_prefix[0]" for a message.
+func (p *rowParser) keyFault(where string) {
+	p.bad = true
+	f := &p.lx.fault
+	what := "the row"
+	if where != "" {
+		what = where
+	}
+	summary, detail := describeFault(f, "a key of "+what, p.key)
+	p.s.c.addError(p.row, f.line, where, summary, detail)
+	*f = textFault{}
+}
+
+// unknownKey notes a key that is not a field of the object it is in. where
+// names the object: "" for the row, e.g. "conv_prefix[0]" for a message.
+// A key near a field's name may be a misspelling, decided at the object's end
+// (settleMisspelt); any other is a warning: it is dropped, not uploaded.
+func (p *rowParser) unknownKey(where string, fields []string) {
+	field := fieldName(string(p.key))
+	if where != "" {
+		field = where + "." + field
+	}
+	if near := nearField(p.key, fields); near != "" {
+		p.misspelt = append(p.misspelt, misspeltKey{where: where, field: field, name: string(p.key), near: near})
+		return
+	}
+	p.warnUnknownKey(where, field, string(p.key))
+}
+
+func (p *rowParser) warnUnknownKey(where, field, name string) {
+	p.s.c.addUnknownKey(p.row, p.line, field, func() string {
+		what := "the row"
+		if where != "" {
+			what = where
+		}
+		return fmt.Sprintf("%s has the key %s", what, quoteShort(name))
+	})
+}
+
+// settleMisspelt decides, at the end of an object, about the keys near a
+// field's name: a misspelling (an error, since the field would silently go
+// missing) when the object lacks that field, else an extra key (a warning).
+// bit maps a field to its bit in seen, the fields the object has; fields
+// ends the error's sentence "The fields ...". The object's keys are
+// p.misspelt[from:]: a message's follow its row's. It returns the bits of the
+// fields a misspelling was reported for.
+func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, fields string) (suggested int) {
+	for _, m := range p.misspelt[from:] {
+		if seen&bit(m.near) != 0 {
+			p.warnUnknownKey(m.where, m.field, m.name)
+			continue
+		}
+		suggested |= bit(m.near)
+		p.fail(m.field, "Misspelt key",
+			fmt.Sprintf("%s is not a field; did you mean %s? The fields %s", m.field, m.near, fields))
+	}
+	p.misspelt = p.misspelt[:from]
+	return suggested
 }
 
 // appendCanonical appends the canonical JSON of the row just parsed. It is
@@ -194,6 +314,9 @@ func (p *rowParser) repeated(bit int, name string) bool {
 	return false
 }
 
+// rowFields are the keys of a row.
+var rowFields = []string{"conv_prefix", "response", "ground_truth", "context"}
+
 func (p *rowParser) parseField(c byte) error {
 	lx := p.lx
 	switch string(p.key) {
@@ -218,37 +341,22 @@ func (p *rowParser) parseField(c byte) error {
 			var verbatim bool
 			p.strs, verbatim, err = lx.readString(p.strs, true)
 			p.ctx = span{start, len(p.strs), verbatim}
+			p.checkText("context", p.strs[start:])
 			return err
 		}
 		if err := lx.skipValue(c, 1); err != nil {
 			return err
 		}
 		p.fail("context", "Invalid context", fmt.Sprintf("context must be a string, got %s", kindOf(c)))
+		p.checkText("context", nil)
 		return nil
 	}
-	p.unknownKey("", string(p.key))
-	return lx.skipValue(c, 1)
-}
-
-// unknownKey warns once per file and key name about a key that is not part
-// of a row: it is dropped, not uploaded.
-func (p *rowParser) unknownKey(where, name string) {
-	c := &p.s.c
-	key := "key\x00" + where + "\x00" + name
-	if c.hasWarning(key) {
-		c.countWarning(key)
-		return
+	p.unknownKey("", rowFields)
+	err := lx.skipValue(c, 1)
+	if p.faulty() {
+		p.checkText(fieldName(string(p.key)), nil)
 	}
-	field := fieldName(name)
-	if where != "" {
-		field = where + "." + field
-	}
-	what := "the row"
-	if where != "" {
-		what = where
-	}
-	c.addWarning(key, p.row, p.line, field, "Key not uploaded",
-		fmt.Sprintf("%s has the key %s, which is not part of a dataset row (conv_prefix, response, ground_truth, context); it is ignored and not uploaded", what, quoteShort(name)))
+	return err
 }
 
 func (p *rowParser) parseConvPrefix(c byte) error {
@@ -259,6 +367,7 @@ func (p *rowParser) parseConvPrefix(c byte) error {
 		}
 		p.fail("conv_prefix", "Invalid conv_prefix",
 			fmt.Sprintf(`conv_prefix must be a list of messages such as [{"role": "user", "content": "..."}], got %s`, kindOf(c)))
+		p.checkText("conv_prefix", nil)
 		return nil
 	}
 	lx.pos++
@@ -309,6 +418,21 @@ func messageName(turn int) string {
 	return fmt.Sprintf("turn %d of conv_prefix", turn+1)
 }
 
+// messageFields are the keys of a message.
+var messageFields = []string{"role", "content"}
+
+// messageFieldBit is the bit of a message's field in what parseMessage
+// settles misspellings with.
+func messageFieldBit(name string) int {
+	switch name {
+	case "role":
+		return 1
+	case "content":
+		return 2
+	}
+	return 0
+}
+
 func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 	lx := p.lx
 	*m = msgSpans{}
@@ -318,9 +442,13 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 		}
 		p.fail(messageField(turn, ""), "Invalid message",
 			fmt.Sprintf(`%s must be an object such as {"role": "user", "content": "..."}, got %s`, messageName(turn), kindOf(c)))
+		if p.faulty() {
+			p.checkText(messageField(turn, ""), nil)
+		}
 		return nil
 	}
 	lx.pos++
+	mark := len(p.misspelt)
 	c, ok := lx.skipSpace()
 	if ok && c == '}' {
 		lx.pos++
@@ -329,46 +457,7 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			if !ok || c != '"' {
 				return lx.unexpected(c, ok, "a key in double quotes")
 			}
-			var err error
-			if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
-				return err
-			}
-			if err := lx.expect(':', "':' after a key"); err != nil {
-				return err
-			}
-			if c, ok = lx.skipSpace(); !ok {
-				return lx.unexpected(c, ok, "a value")
-			}
-			var dst *span
-			var has *bool
-			switch string(p.key) {
-			case "role":
-				dst, has = &m.role, &m.hasRole
-			case "content":
-				dst, has = &m.content, &m.hasContent
-			}
-			switch {
-			case dst == nil:
-				p.unknownKey(messageField(turn, ""), string(p.key))
-				err = lx.skipValue(c, 2)
-			case *has:
-				p.fail(messageField(turn, string(p.key)), "Repeated key",
-					fmt.Sprintf("%s has %s more than once; keep one", messageName(turn), string(p.key)))
-				err = lx.skipValue(c, 2)
-			case c == '"':
-				*has = true
-				start := len(p.strs)
-				var verbatim bool
-				p.strs, verbatim, err = lx.readString(p.strs, true)
-				*dst = span{start, len(p.strs), verbatim}
-			default:
-				*has = true
-				name := string(p.key)
-				err = lx.skipValue(c, 2)
-				p.fail(messageField(turn, name), "Invalid "+name,
-					fmt.Sprintf("the %s of %s must be a string, got %s", name, messageName(turn), kindOf(c)))
-			}
-			if err != nil {
+			if err := p.parseMessageField(m, turn); err != nil {
 				return err
 			}
 			c, ok = lx.skipSpace()
@@ -382,15 +471,85 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	if !m.hasRole {
+	has := 0
+	if m.hasRole {
+		has |= messageFieldBit("role")
+	}
+	if m.hasContent {
+		has |= messageFieldBit("content")
+	}
+	suggested := p.settleMisspelt(mark, messageFieldBit, has, "of a message are role and content")
+	if !m.hasRole && suggested&messageFieldBit("role") == 0 {
 		p.fail(messageField(turn, "role"), "Missing role",
 			fmt.Sprintf(`%s has no role: each message needs "role" and "content"`, messageName(turn)))
 	}
-	if !m.hasContent {
+	if !m.hasContent && suggested&messageFieldBit("content") == 0 {
 		p.fail(messageField(turn, "content"), "Missing content",
 			fmt.Sprintf(`%s has no content: each message needs "role" and "content"`, messageName(turn)))
 	}
 	return nil
+}
+
+// parseMessageField reads one key of a message and its value.
+func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
+	lx := p.lx
+	var err error
+	if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
+		return err
+	}
+	if err := lx.expect(':', "':' after a key"); err != nil {
+		return err
+	}
+	c, ok := lx.skipSpace()
+	if !ok {
+		return lx.unexpected(c, ok, "a value")
+	}
+	if p.faulty() {
+		p.keyFault(messageField(turn, ""))
+		err = lx.skipValue(c, 2)
+		if p.faulty() {
+			p.checkText(messageField(turn, fieldName(string(p.key))), nil)
+		}
+		return err
+	}
+	var dst *span
+	var has *bool
+	switch string(p.key) {
+	case "role":
+		dst, has = &m.role, &m.hasRole
+	case "content":
+		dst, has = &m.content, &m.hasContent
+	}
+	switch {
+	case dst == nil:
+		p.unknownKey(messageField(turn, ""), messageFields)
+		err = lx.skipValue(c, 2)
+		if p.faulty() {
+			p.checkText(messageField(turn, fieldName(string(p.key))), nil)
+		}
+	case *has:
+		p.fail(messageField(turn, string(p.key)), "Repeated key",
+			fmt.Sprintf("%s has %s more than once; keep one", messageName(turn), string(p.key)))
+		err = lx.skipValue(c, 2)
+		p.checkText(messageField(turn, string(p.key)), nil)
+	case c == '"':
+		*has = true
+		start := len(p.strs)
+		var verbatim bool
+		p.strs, verbatim, err = lx.readString(p.strs, true)
+		*dst = span{start, len(p.strs), verbatim}
+		if p.faulty() {
+			p.checkText(messageField(turn, string(p.key)), p.strs[start:])
+		}
+	default:
+		*has = true
+		name := string(p.key)
+		err = lx.skipValue(c, 2)
+		p.fail(messageField(turn, name), "Invalid "+name,
+			fmt.Sprintf("the %s of %s must be a string, got %s", name, messageName(turn), kindOf(c)))
+		p.checkText(messageField(turn, name), nil)
+	}
+	return err
 }
 
 const groundTruthRule = "ground_truth must be an integer such as 0 or 1"
@@ -428,6 +587,10 @@ func (p *rowParser) parseGroundTruth(c byte) error {
 		if err != nil {
 			return err
 		}
+		if p.faulty() {
+			p.checkText("ground_truth", p.num)
+			return nil
+		}
 		hint := ""
 		if _, ok := parseInt64(p.num); ok {
 			hint = ": remove the quotes"
@@ -447,12 +610,13 @@ func (p *rowParser) parseGroundTruth(c byte) error {
 		return err
 	}
 	p.fail("ground_truth", "Invalid ground_truth", fmt.Sprintf("%s, got %s", groundTruthRule, kindOf(c)))
+	p.checkText("ground_truth", nil)
 	return nil
 }
 
 // parseInt64 parses a decimal integer as JSON writes it: an optional minus
 // sign and digits. It reports false when b is not one or is out of range.
-func parseInt64(b []byte) (int64, bool) {
+func parseInt64[S ~string | ~[]byte](b S) (int64, bool) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
@@ -465,7 +629,8 @@ func parseInt64(b []byte) (int64, bool) {
 		limit++
 	}
 	var u uint64
-	for _, c := range b {
+	for i := range len(b) {
+		c := b[i]
 		if c < '0' || c > '9' || u > limit/10 {
 			return 0, false
 		}
@@ -488,28 +653,16 @@ type ownedRow struct {
 	msgs [3]Message // conv_prefix when it has at most 3 turns
 }
 
-// build makes the Row handed on from what was parsed. When fn may keep rows,
-// the Row's strings, slices and pointers are its own; otherwise they are
-// views of the parser's buffers, valid until the next row.
+// build makes the Row handed to fn from what was parsed. fn may keep it: its
+// strings, slices and pointers are its own.
 func (p *rowParser) build() *Row {
 	r := &p.r
-	var all string
-	var o *ownedRow
-	if p.s.fn != nil {
-		all = string(p.strs)
-		o = new(ownedRow)
-		if len(p.conv) <= len(o.msgs) {
-			r.ConvPrefix = o.msgs[:len(p.conv):len(p.conv)]
-		} else {
-			r.ConvPrefix = make([]Message, len(p.conv))
-		}
+	all := string(p.strs)
+	o := new(ownedRow)
+	if len(p.conv) <= len(o.msgs) {
+		r.ConvPrefix = o.msgs[:len(p.conv):len(p.conv)]
 	} else {
-		all = unsafe.String(unsafe.SliceData(p.strs), len(p.strs))
-		if cap(p.msgs) < len(p.conv) {
-			p.msgs = make([]Message, len(p.conv))
-		}
-		r.ConvPrefix = p.msgs[:len(p.conv)]
-		o = &p.reused
+		r.ConvPrefix = make([]Message, len(p.conv))
 	}
 	str := func(s span) string { return all[s.start:s.end] }
 	for i, m := range p.conv {

@@ -25,8 +25,9 @@ type lexer struct {
 	// stops at it instead of passing over it.
 	jsonl bool
 
-	// badUTF8 is set when a string held bytes that are not UTF-8.
-	badUTF8 bool
+	// fault is the first text since the parser last looked that a string
+	// held and the scan refuses.
+	fault textFault
 	// split is set when a line ended inside a value: in JSONL, a row
 	// written across several lines.
 	split bool
@@ -41,6 +42,54 @@ const (
 
 func newLexer(r io.Reader, jsonl bool) *lexer {
 	return &lexer{r: r, buf: make([]byte, lexBufSize), line: 1, jsonl: jsonl}
+}
+
+// textFault is text the scan refuses although JSON's grammar allows it:
+// bytes that are not UTF-8 (which a JSON decoder reads as U+FFFD, changing
+// the text), or an escaped UTF-16 surrogate without its other half (which
+// stands for no character). The lexer notes the first; the parser reports it
+// against the field it was reading.
+type textFault struct {
+	kind faultKind
+	line int
+	// sample is, for bytes that are not UTF-8, the raw bytes of the string
+	// from the first bad one (up to maxFaultSample); for a surrogate, its
+	// escape, e.g. \ud83d.
+	sample []byte
+}
+
+type faultKind uint8
+
+const (
+	faultNone faultKind = iota
+	faultUTF8
+	faultSurrogate
+)
+
+const maxFaultSample = 48
+
+// noteBadUTF8 notes the byte at the current position, which does not start
+// a UTF-8 sequence.
+func (lx *lexer) noteBadUTF8() {
+	if lx.fault.kind != faultNone {
+		return
+	}
+	lx.ensure(maxFaultSample)
+	b := lx.buf[lx.pos:min(lx.end, lx.pos+maxFaultSample)]
+	for i, c := range b {
+		if c == '"' || c == '\\' || c < 0x20 { // the end of the string or an escape
+			b = b[:i]
+			break
+		}
+	}
+	lx.fault = textFault{kind: faultUTF8, line: lx.line, sample: bytes.Clone(b)}
+}
+
+// noteSurrogate notes the escape of a surrogate without its pair.
+func (lx *lexer) noteSurrogate(r rune) {
+	if lx.fault.kind == faultNone {
+		lx.fault = textFault{kind: faultSurrogate, line: lx.line, sample: fmt.Appendf(nil, `\u%04x`, r)}
+	}
 }
 
 // syntaxError is malformed JSON at a line.
@@ -196,10 +245,11 @@ func plainWord(w uint64) bool {
 
 // readString consumes the string literal at the current position (its quote
 // not yet consumed) and, when keep is true, appends its decoded value to dst.
-// Invalid UTF-8 and lone surrogates become U+FFFD, byte by byte, as
-// encoding/json decodes them. verbatim reports whether the decoded value is
-// its own canonical encoding (see appendJSONString): it holds no character
-// that the canonical form escapes.
+// Bytes that are not UTF-8 are kept as they are, a surrogate without its pair
+// becomes U+FFFD, and either is noted in lx.fault for the parser to report.
+// verbatim reports whether the decoded value is its own canonical encoding
+// (see appendJSONString): it holds no character that the canonical form
+// escapes.
 func (lx *lexer) readString(dst []byte, keep bool) (_ []byte, verbatim bool, err error) {
 	lx.pos++ // the opening quote
 	verbatim = true
@@ -244,9 +294,10 @@ func (lx *lexer) readString(dst []byte, keep bool) (_ []byte, verbatim bool, err
 			lx.ensure(utf8.UTFMax)
 			r, size := utf8.DecodeRune(lx.buf[lx.pos:lx.end])
 			if r == utf8.RuneError && size == 1 {
-				lx.badUTF8 = true
+				lx.noteBadUTF8()
+				verbatim = false
 				if keep {
-					dst = append(dst, "\uFFFD"...)
+					dst = append(dst, lx.buf[lx.pos])
 				}
 			} else if keep {
 				dst = append(dst, lx.buf[lx.pos:lx.pos+size]...)
@@ -286,7 +337,7 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 		lx.pos += 6
 		if utf16.IsSurrogate(r) {
 			// A high surrogate pairs with a following \u low surrogate;
-			// anything else is a lone surrogate, as encoding/json decodes it.
+			// anything else is a lone surrogate.
 			r2 := rune(-1)
 			if lx.ensure(6) && lx.buf[lx.pos] == '\\' && lx.buf[lx.pos+1] == 'u' {
 				r2, _ = lx.hex4()
@@ -295,6 +346,7 @@ func (lx *lexer) readEscape(dst []byte, keep bool) ([]byte, rune, error) {
 				lx.pos += 6
 				r = dec
 			} else {
+				lx.noteSurrogate(r)
 				r = utf8.RuneError
 			}
 		}

@@ -28,7 +28,14 @@ func (s Severity) String() string {
 // warning. It names the file, the 1-based row and line, and the field, so the
 // user can go straight to it.
 //
-// Detail is a complete sentence fit for a diagnostic on its own. When it is
+// An error is about one place. A warning is one Problem per kind (Summary)
+// listing every place it occurs, so that no two warnings of a scan share a
+// summary: Terraform folds warnings with the same summary into one. Row and
+// Line are set when all the places are in one row, and Field when they are
+// all the same field; Detail then lists the places, one per line, when there
+// are several.
+//
+// Detail is complete sentences fit for a diagnostic on their own. When it is
 // about Field it starts with the field's name, e.g. `ground_truth must be an
 // integer such as 0 or 1, got the string "1": remove the quotes`.
 type Problem struct {
@@ -41,10 +48,11 @@ type Problem struct {
 	Detail   string // what is wrong and what to do, e.g. `ground_truth must be an integer such as 0 or 1, got the string "1"; remove the quotes`
 }
 
-// Error formats the problem as one line:
+// Error formats the problem as
 // `file.jsonl: row 3 (line 4): ground_truth: must be ...`. The parts that are
 // unknown (file, row, line, field) are left out; a Detail that starts with the
-// field's name is not made to repeat it.
+// field's name is not made to repeat it. It is one line, except for a warning
+// that lists several places: they follow, one per line.
 func (p Problem) Error() string {
 	var b strings.Builder
 	sep := func() {
@@ -53,16 +61,9 @@ func (p Problem) Error() string {
 		}
 	}
 	b.WriteString(p.File)
-	switch {
-	case p.Row > 0 && p.Line > 0:
+	if at := placeName(p.Row, p.Line); at != "" {
 		sep()
-		fmt.Fprintf(&b, "row %d (line %d)", p.Row, p.Line)
-	case p.Row > 0:
-		sep()
-		fmt.Fprintf(&b, "row %d", p.Row)
-	case p.Line > 0:
-		sep()
-		fmt.Fprintf(&b, "line %d", p.Line)
+		b.WriteString(at)
 	}
 	detail := p.Detail
 	if detail == "" {
@@ -78,28 +79,132 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
+// placeName renders "row 3 (line 4)", "row 3" or "line 4"; "" when both are
+// unknown.
+func placeName(row, line int) string {
+	switch {
+	case row > 0 && line > 0:
+		return fmt.Sprintf("row %d (line %d)", row, line)
+	case row > 0:
+		return fmt.Sprintf("row %d", row)
+	case line > 0:
+		return fmt.Sprintf("line %d", line)
+	}
+	return ""
+}
+
 // MaxErrors is how many errors a scan reports before it stops looking.
 const MaxErrors = 10
 
-// MaxWarnings is how many distinct warnings a scan lists; the rest are
-// counted in one final warning.
-const MaxWarnings = 10
+// MaxListed is how many places a warning lists, for each of its kinds or
+// keys; the others are counted ("... and 12 more").
+const MaxListed = 10
 
-// collector gathers the problems of one scan and keeps them bounded: at most
-// MaxErrors errors (then the scan stops) and MaxWarnings warnings. A warning
-// given with a key is listed once, at its first occurrence, and its detail
-// later says how often it recurred: a file whose every row has an "id" key
-// gets one warning, not one per row.
+// MaxListedKeys is how many distinct unknown keys the warning about them
+// lists; the others are counted. A file whose keys are data (one per row)
+// would otherwise make a warning as long as the file.
+const MaxListedKeys = 100
+
+// warningKind is a kind of warning: each gives at most one Problem.
+type warningKind int
+
+const (
+	warnUnusualRole warningKind = iota
+	warnResponseRole
+	warnLastTurn
+	warnUnknownKey
+	numWarningKinds
+)
+
+// warningText is what a kind of warning says besides its places.
+type warningText struct {
+	summary string
+	// one follows the description of a single occurrence.
+	one string
+	// many heads the list of several occurrences; %s is their count.
+	many string
+}
+
+var warningTexts = [numWarningKinds]warningText{
+	warnUnusualRole: {
+		summary: "Unusual role",
+		one:     "the usual roles are " + usualRoles,
+		many:    "%s turns have an unusual role; the usual roles are " + usualRoles + ":",
+	},
+	warnResponseRole: {
+		summary: "Unexpected response role",
+		one:     "the response should be the assistant's turn",
+		many:    `%s rows have a response role other than "assistant"; the response should be the assistant's turn:`,
+	},
+	warnLastTurn: {
+		summary: "Last turn is not the user's",
+		one:     "it usually ends with the user's message that the response answers",
+		many:    "in %s rows conv_prefix does not end with a user turn; it usually ends with the user's message that the response answers:",
+	},
+	warnUnknownKey: {
+		summary: "Keys not uploaded",
+		one:     keysNotUploaded,
+		many:    "keys that are not part of a dataset row (conv_prefix, response, ground_truth, context) or of a message (role, content) are ignored and not uploaded; they occur %s times:",
+	},
+}
+
+const keysNotUploaded = "it is not part of a dataset row (conv_prefix, response, ground_truth, context) or of a message (role, content), so it is ignored and not uploaded"
+
+// place is one occurrence of a warning.
+type place struct {
+	row, line int
+	text      string // what occurs there; "" for an unknown key, which the key's line names
+}
+
+// placeList is the places of a warning: the first MaxListed, and how many
+// there are.
+type placeList struct {
+	count  int
+	listed []place
+}
+
+func (l *placeList) add(p place) {
+	l.count++
+	if len(l.listed) < MaxListed {
+		l.listed = append(l.listed, p)
+	}
+}
+
+// full reports whether the next place will only be counted, so that its text
+// need not be built.
+func (l *placeList) full() bool { return len(l.listed) >= MaxListed }
+
+// keyGroup is the places of one unknown key (its field, such as "id" or
+// "conv_prefix[0].name").
+type keyGroup struct {
+	field string
+	text  string // the single occurrence's description
+	placeList
+}
+
+// warning gathers the occurrences of one kind of warning.
+type warning struct {
+	kind  warningKind
+	order int // when its kind first occurred, to list warnings in that order
+	placeList
+	keys      []*keyGroup // warnUnknownKey: in order of first occurrence
+	keyIndex  map[string]*keyGroup
+	otherKeys int // occurrences of keys beyond the first MaxListedKeys
+
+	row, line     int    // of the first occurrence
+	field         string // of the first occurrence
+	oneRow, oneFd bool   // every occurrence is in that row / that field
+}
+
+// collector gathers the problems of one scan: at most MaxErrors errors (then
+// the scan stops), and one warning per kind.
 type collector struct {
 	file     string
-	problems []Problem
+	problems []Problem // errors
 	errors   int
-	warnings int // listed warnings
-	unlisted int // warnings beyond MaxWarnings
 	tooMany  bool
-
-	seen map[string]int // warning key -> index in problems, or -1 when unlisted
-	more map[int]int    // index in problems -> further occurrences
+	warnings [numWarningKinds]*warning
+	kinds    int // kinds of warnings met so far
 }
 
 // full reports whether the scan should stop: MaxErrors errors were listed and
@@ -118,69 +223,59 @@ func (c *collector) addError(row, line int, field, summary, detail string) {
 	})
 }
 
-// addWarning lists a warning. key, when not "", groups recurrences of the same
-// warning (see collector).
-func (c *collector) addWarning(key string, row, line int, field, summary, detail string) {
-	if key != "" {
-		if i, ok := c.seen[key]; ok {
-			if i >= 0 {
-				c.more[i]++
-			} else {
-				c.unlisted++
-			}
+// warning returns the warning of a kind, noting where it occurs.
+func (c *collector) warning(kind warningKind, row, line int, field string) *warning {
+	w := c.warnings[kind]
+	if w == nil {
+		w = &warning{kind: kind, order: c.kinds, row: row, line: line, field: field, oneRow: true, oneFd: true}
+		c.kinds++
+		c.warnings[kind] = w
+		return w
+	}
+	w.oneRow = w.oneRow && row == w.row
+	w.oneFd = w.oneFd && field == w.field
+	return w
+}
+
+// wantsText reports whether the next occurrence of a kind will be listed, so
+// that callers build its description only then.
+func (c *collector) wantsText(kind warningKind) bool {
+	w := c.warnings[kind]
+	return w == nil || !w.full()
+}
+
+// addWarning records one occurrence of a warning. text describes it, e.g.
+// `conv_prefix[0].role is "bot"`; it may be "" when wantsText said so.
+func (c *collector) addWarning(kind warningKind, row, line int, field, text string) {
+	c.warning(kind, row, line, field).add(place{row, line, text})
+}
+
+// addUnknownKey records a key that is not part of the schema. field names it
+// (e.g. "id", "conv_prefix[0].name"); text describes a single occurrence,
+// e.g. `the row has the key "id"`, and is called only for a key not seen yet.
+func (c *collector) addUnknownKey(row, line int, field string, text func() string) {
+	w := c.warning(warnUnknownKey, row, line, field)
+	w.count++
+	g := w.keyIndex[field]
+	if g == nil {
+		if len(w.keys) >= MaxListedKeys {
+			w.otherKeys++
 			return
 		}
-		if c.seen == nil {
-			c.seen = make(map[string]int)
-			c.more = make(map[int]int)
+		if w.keyIndex == nil {
+			w.keyIndex = make(map[string]*keyGroup)
 		}
+		g = &keyGroup{field: strings.Clone(field), text: text()}
+		w.keys = append(w.keys, g)
+		w.keyIndex[g.field] = g
 	}
-	if c.warnings >= MaxWarnings {
-		c.unlisted++
-		if key != "" {
-			c.seen[strings.Clone(key)] = -1
-		}
-		return
-	}
-	c.warnings++
-	if key != "" {
-		c.seen[strings.Clone(key)] = len(c.problems)
-	}
-	c.problems = append(c.problems, Problem{
-		Severity: SeverityWarning, File: c.file, Row: row, Line: line,
-		Field: field, Summary: summary, Detail: detail,
-	})
+	g.add(place{row: row, line: line})
 }
 
-// hasWarning reports whether a keyed warning was already given, so callers
-// can skip building its text.
-func (c *collector) hasWarning(key string) bool {
-	_, ok := c.seen[key]
-	return ok
-}
-
-// countWarning counts one more occurrence of a keyed warning already given.
-func (c *collector) countWarning(key string) {
-	if i := c.seen[key]; i >= 0 {
-		c.more[i]++
-	} else {
-		c.unlisted++
-	}
-}
-
-// finish completes the list: recurrence counts, and the problems that say
-// more were not listed.
+// finish completes the list: the errors in the order found, "too many
+// errors" when the scan stopped early, then one warning per kind in the order
+// the kinds first occurred.
 func (c *collector) finish() []Problem {
-	for i, n := range c.more {
-		c.problems[i].Detail += fmt.Sprintf(" The same occurs %s more %s.", count(n), plural(n, "time", "times"))
-	}
-	if c.unlisted > 0 {
-		c.problems = append(c.problems, Problem{
-			Severity: SeverityWarning, File: c.file,
-			Summary: "More warnings",
-			Detail:  fmt.Sprintf("and %s more %s not listed", count(c.unlisted), plural(c.unlisted, "warning", "warnings")),
-		})
-	}
 	if c.tooMany {
 		c.problems = append(c.problems, Problem{
 			Severity: SeverityError, File: c.file,
@@ -188,7 +283,76 @@ func (c *collector) finish() []Problem {
 			Detail:  fmt.Sprintf("more errors were not listed: the check stopped after %d errors; fix these and plan again", MaxErrors),
 		})
 	}
+	warnings := make([]*warning, c.kinds)
+	for _, w := range c.warnings {
+		if w != nil {
+			warnings[w.order] = w
+		}
+	}
+	for _, w := range warnings {
+		c.problems = append(c.problems, w.problem(c.file))
+	}
 	return c.problems
+}
+
+// problem renders a warning: one place as a sentence, several as a list.
+func (w *warning) problem(file string) Problem {
+	t := warningTexts[w.kind]
+	p := Problem{Severity: SeverityWarning, File: file, Summary: t.summary}
+	if w.oneRow {
+		p.Row, p.Line = w.row, w.line
+		if w.oneFd {
+			p.Field = w.field
+		}
+	}
+	if w.count == 1 {
+		text := ""
+		if w.kind == warnUnknownKey {
+			text = w.keys[0].text
+		} else {
+			text = w.listed[0].text
+		}
+		p.Detail = text + "; " + t.one
+		return p
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, t.many, count(w.count))
+	if w.kind != warnUnknownKey {
+		writePlaces(&b, &w.placeList, true)
+		p.Detail = b.String()
+		return p
+	}
+	for _, g := range w.keys {
+		fmt.Fprintf(&b, "\n  %s: ", g.field)
+		writePlaces(&b, &g.placeList, false)
+	}
+	if w.otherKeys > 0 {
+		fmt.Fprintf(&b, "\n  ... and %s more %s of other keys", count(w.otherKeys), plural(w.otherKeys, "occurrence", "occurrences"))
+	}
+	p.Detail = b.String()
+	return p
+}
+
+// writePlaces lists places: one per line with its text (lines), or on one
+// line separated by commas.
+func writePlaces(b *strings.Builder, l *placeList, lines bool) {
+	for i, p := range l.listed {
+		switch {
+		case lines:
+			fmt.Fprintf(b, "\n  %s: %s", placeName(p.row, p.line), p.text)
+		case i > 0:
+			fmt.Fprintf(b, ", %s", placeName(p.row, p.line))
+		default:
+			b.WriteString(placeName(p.row, p.line))
+		}
+	}
+	if more := l.count - len(l.listed); more > 0 {
+		if lines {
+			fmt.Fprintf(b, "\n  ... and %s more", count(more))
+		} else {
+			fmt.Fprintf(b, " ... and %s more", count(more))
+		}
+	}
 }
 
 func plural(n int, one, many string) string {

@@ -2,10 +2,8 @@ package dataset
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Message is one turn of a conversation in OpenAI chat format.
@@ -144,8 +142,7 @@ const hexDigits = "0123456789abcdef"
 // UTF-8 is replaced by U+FFFD exactly as encoding/json does, so that what we
 // hash is what the API receives.
 func AppendJSONString(dst []byte, s string) []byte {
-	// A read-only view of s: appendJSONString never writes to its input.
-	return appendJSONString(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
+	return appendJSONString(dst, s)
 }
 
 // plainJSON marks the bytes that stand for themselves inside a canonical JSON
@@ -157,12 +154,14 @@ var plainJSON = func() (t [256]bool) {
 	return t
 }()
 
-func appendJSONString(dst []byte, s []byte) []byte {
+// appendJSONString is AppendJSONString for the strings of a Row and for the
+// bytes the JSON parser decoded into its buffers alike.
+func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		// Most text is plain ASCII: pass over it 8 bytes at a time.
-		for i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64(s[i:])) {
+		for i+8 <= len(s) && plainWord(load64(s[i:i+8])) {
 			i += 8
 		}
 		if i == len(s) {
@@ -191,7 +190,7 @@ func appendJSONString(dst []byte, s []byte) []byte {
 			start = i
 			continue
 		}
-		c, size := utf8.DecodeRune(s[i:])
+		c, size := decodeRune(s[i:])
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
@@ -212,4 +211,18 @@ func appendJSONString(dst []byte, s []byte) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// load64 reads 8 bytes as a little-endian word, as binary.LittleEndian.Uint64
+// does for a []byte.
+func load64[S ~string | ~[]byte](b S) uint64 {
+	_ = b[7] // one bounds check for the eight loads
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// decodeRune is utf8.DecodeRune for a string or a []byte.
+func decodeRune[S ~string | ~[]byte](s S) (rune, int) {
+	var b [utf8.UTFMax]byte
+	return utf8.DecodeRune(b[:copy(b[:], s)])
 }

@@ -31,18 +31,32 @@ func (s *Summary) HasErrors() bool {
 // kept. Returning an error stops the scan and Scan returns that error.
 type RowFunc func(index int, row *Row) error
 
-// CanonicalRowFunc is a RowFunc that also gets the row's canonical JSON (see
-// Row.AppendCanonical), which the scan encodes anyway to hash the source: a
-// caller that needs it, for a digest or a request body, need not encode the
-// row again. canonical is only valid during the call.
-type CanonicalRowFunc func(index int, row *Row, canonical []byte) error
+// ScannedRow is one valid row as a scan hands it on.
+type ScannedRow struct {
+	Index int // 0-based position in the source
+	Line  int // 1-based line of the file where the row starts; 0 for inline rows
+	// Row is only valid during the call: the Row it points to is reused.
+	// Its strings, slices and pointers are not, so a copy of the value
+	// (*Row) may be kept.
+	Row *Row
+	// Canonical is the row's canonical JSON (see Row.AppendCanonical), which
+	// the scan encodes anyway to hash the source: a caller that needs it,
+	// for a digest or a request body, need not encode the row again. It is
+	// only valid during the call.
+	Canonical []byte
+}
+
+// CanonicalRowFunc is called for each valid row in source order, with its
+// position, line and canonical JSON. Returning an error stops the scan and
+// the scan returns that error.
+type CanonicalRowFunc func(ScannedRow) error
 
 // withCanonical adapts a RowFunc.
 func (fn RowFunc) withCanonical() CanonicalRowFunc {
 	if fn == nil {
 		return nil
 	}
-	return func(index int, row *Row, _ []byte) error { return fn(index, row) }
+	return func(r ScannedRow) error { return fn(r.Index, r.Row) }
 }
 
 // ScanFile reads the file at path once, as a stream, validates every row, and
@@ -56,7 +70,7 @@ func ScanFile(path, name string, fn RowFunc) (*Summary, error) {
 }
 
 // ScanFileCanonical is ScanFile for a function that also takes each row's
-// canonical JSON.
+// line and canonical JSON.
 func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error) {
 	format, err := FormatOf(name)
 	if err != nil {
@@ -64,7 +78,11 @@ func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fileProblem(name, "Cannot read file", describeOpenError(path, err)), nil
+		summary := "Cannot read file"
+		if errors.Is(err, fs.ErrNotExist) {
+			summary = FileNotFound
+		}
+		return fileProblem(name, summary, describeOpenError(path, err)), nil
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -72,6 +90,10 @@ func ScanFileCanonical(path, name string, fn CanonicalRowFunc) (*Summary, error)
 	}
 	return scan(f, format, name, fn)
 }
+
+// FileNotFound is the Summary of the Problem about a file that does not
+// exist, for callers that know more about why it may be missing.
+const FileNotFound = "File not found"
 
 func describeOpenError(path string, err error) string {
 	var pe *fs.PathError
@@ -139,17 +161,23 @@ type canonicalEncoder interface {
 	appendCanonical(dst []byte) []byte
 }
 
-func (r *Row) appendCanonical(dst []byte) []byte { return r.AppendCanonical(dst) }
+// rowSource is a checked row as a format holds it: it encodes the row's
+// canonical JSON, and makes the Row handed to fn only when there is one.
+type rowSource interface {
+	canonicalEncoder
+	build() *Row
+}
 
-// accept runs the checks common to all sources on a row whose types are
-// right, then hashes it (its canonical form written by enc) and hands it to
-// fn.
-func (s *scanner) accept(r *Row, row, line int, enc canonicalEncoder) {
-	s.checkRow(r, row, line)
+func (r *Row) appendCanonical(dst []byte) []byte { return r.AppendCanonical(dst) }
+func (r *Row) build() *Row                       { return r }
+
+// accept hashes a row whose checks are done (its canonical form written by
+// src) and hands it to fn, unless the source already has an error.
+func (s *scanner) accept(src rowSource, row, line int) {
 	if s.failed() {
 		return
 	}
-	canonical, err := s.out.write(enc)
+	canonical, err := s.out.write(src)
 	if err != nil {
 		// Not expected: the writer has no destination and is closed only by
 		// finish. Stop rather than plan a hash of an incomplete array.
@@ -157,7 +185,7 @@ func (s *scanner) accept(r *Row, row, line int, enc canonicalEncoder) {
 		return
 	}
 	if s.fn != nil {
-		if err := s.fn(row-1, r, canonical); err != nil {
+		if err := s.fn(ScannedRow{Index: row - 1, Line: line, Row: src.build(), Canonical: canonical}); err != nil {
 			s.fnErr = err
 		}
 	}

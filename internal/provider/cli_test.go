@@ -202,9 +202,9 @@ func diagnostics(t *testing.T, stdout string) []diagnostic {
 	return out
 }
 
-func findWarning(diags []diagnostic, summary string) *diagnostic {
+func findDiagnostic(diags []diagnostic, severity, summary string) *diagnostic {
 	for i := range diags {
-		if diags[i].Severity == "warning" && diags[i].Summary == summary {
+		if diags[i].Severity == severity && diags[i].Summary == summary {
 			return &diags[i]
 		}
 	}
@@ -232,7 +232,7 @@ func TestAccCLI_removedRowsWarn(t *testing.T) {
 
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows[0]))
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	d := findWarning(diagnostics(t, res.stdout), "Rows removed from the source stay on the platform")
+	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform")
 	if d == nil {
 		t.Fatalf("no warning about removed rows in:\n%s", res.stdout)
 	}
@@ -245,7 +245,7 @@ func TestAccCLI_removedRowsWarn(t *testing.T) {
 	if n := len(c.uploads()) - before; n != 0 {
 		t.Fatalf("apply after removing rows made %d uploads, want 0", n)
 	}
-	if d := findWarning(diagnostics(t, res.stdout), "Rows removed from the source stay on the platform"); d == nil {
+	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows removed from the source stay on the platform"); d == nil {
 		t.Fatalf("apply did not repeat the warning:\n%s", res.stdout)
 	}
 }
@@ -258,7 +258,7 @@ func TestAccCLI_destroyWarns(t *testing.T) {
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	before := len(c.emu.Requests())
 	res := c.mustTerraform("destroy", "-auto-approve", "-input=false", "-json")
-	if findWarning(diagnostics(t, res.stdout), "Dataset left on the Collinear platform") == nil {
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Dataset left on the Collinear platform") == nil {
 		t.Fatalf("destroy did not warn that the dataset stays:\n%s", res.stdout)
 	}
 	// The refresh before a destroy reads the dataset back; the destroy
@@ -346,7 +346,7 @@ func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 	c.writeWork("rows.jsonl", jsonl(sampleRows[0], sampleRows[1]))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	if d := findWarning(diagnostics(t, res.stdout), "Rows on the platform not managed by Terraform"); d != nil {
+	if d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform"); d != nil {
 		t.Fatalf("a row removed from the source is reported as foreign: %s", d.Detail)
 	}
 
@@ -354,7 +354,7 @@ func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = c.mustTerraform("plan", "-json", "-input=false")
-	d := findWarning(diagnostics(t, res.stdout), "Rows on the platform not managed by Terraform")
+	d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows on the platform not managed by Terraform")
 	if d == nil || !strings.Contains(d.Detail, "1 row(s)") {
 		t.Fatalf("no warning about the one foreign row:\n%s", res.stdout)
 	}
@@ -373,7 +373,7 @@ func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
 	if n := len(c.uploads()); n != 1 {
 		t.Fatalf("%d uploads, want 1: the stored rows must not be sent again", n)
 	}
-	if got, want := c.stateRowIDs(), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := c.stateRowIDs("collinear_dataset.test"), c.storedIDs("eval"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("state row_ids = %v, want the stored ids %v", got, want)
 	}
 	if err := c.checkEachRowOnce("eval", sampleRows); err != nil {
@@ -391,12 +391,12 @@ func TestAccCLI_largeListModeWarns(t *testing.T) {
 	c.writeWork("rows.jsonl", jsonl(numberedRows(1, listModeWarnRows+1)...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	if findWarning(diagnostics(t, res.stdout), "Large dataset in list mode") == nil {
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") == nil {
 		t.Fatalf("no warning for %d rows in list mode:\n%s", listModeWarnRows+1, res.stdout)
 	}
 	c.configure(datasetHCL(`"rows.jsonl"`, "  compact_row_ids = true"))
 	res = c.mustTerraform("plan", "-json", "-input=false")
-	if findWarning(diagnostics(t, res.stdout), "Large dataset in list mode") != nil {
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Large dataset in list mode") != nil {
 		t.Fatal("compact mode still warns about list mode")
 	}
 	// A create's plan looks the dataset up, once; it never uploads.

@@ -114,16 +114,15 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil || d.data.client == nil {
-		resp.Diagnostics.AddError("Provider not configured",
-			"The Collinear provider has no API client: its configuration was not known or was invalid. Check the provider block and the COLLINEAR_API_KEY and COLLINEAR_BASE_URL environment variables.")
+	c := d.data.apiClient(&resp.Diagnostics)
+	if c == nil {
 		return
 	}
 	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(d.data.withMaskedKey(ctx), timeout)
 	defer cancel()
-	remote, err := d.data.client.LookupDataset(ctx, m.SpaceID.ValueString(), m.DatasetName.ValueString())
+	remote, err := c.LookupDataset(ctx, m.SpaceID.ValueString(), m.DatasetName.ValueString())
 	if err != nil {
 		summary := "Unable to read the dataset"
 		var apiErr *client.APIError

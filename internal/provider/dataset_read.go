@@ -35,7 +35,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	importing := !hasLedger && !st.hasRowIDs()
 	if r.data == nil || r.data.client == nil {
-		if importing {
+		if importing || r.data.hasNoKey() {
 			r.client(&resp.Diagnostics)
 		}
 		return

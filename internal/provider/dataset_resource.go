@@ -69,14 +69,9 @@ func (r *datasetResource) ValidateConfig(ctx context.Context, req resource.Valid
 }
 
 // client returns the configured API client, or an error diagnostic when the
-// provider could not be configured.
+// provider has none (see providerData.apiClient).
 func (r *datasetResource) client(diags *diag.Diagnostics) *client.Client {
-	if r.data == nil || r.data.client == nil {
-		diags.AddError("Provider not configured",
-			"The Collinear provider has no API client: its configuration was not known or was invalid. Check the provider block and the COLLINEAR_API_KEY and COLLINEAR_BASE_URL environment variables.")
-		return nil
-	}
-	return r.data.client
+	return r.data.apiClient(diags)
 }
 
 func (r *datasetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

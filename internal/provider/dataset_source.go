@@ -112,10 +112,10 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 	c := &checked{fingerprints: make([]rowsync.Fingerprint, 0, s.rowsHint)}
 	var fp dataset.Fingerprinter
 	if s.file != "" {
-		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(_ int, row *dataset.Row, canonical []byte) error {
-			f := rowsync.Fingerprint{Digest: dataset.DigestOfCanonical(canonical)}
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
+			f := rowsync.Fingerprint{Digest: dataset.DigestOfCanonical(r.Canonical)}
 			if withKeys {
-				f.Key = fp.MatchKey(row)
+				f.Key = fp.MatchKey(r.Row)
 			}
 			c.fingerprints = append(c.fingerprints, f)
 			return nil
@@ -140,9 +140,12 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 	return c, diags
 }
 
-// problemDiagnostics turns source problems into diagnostics: on `file` for a
-// file, and on the exact nested attribute for inline rows, so that Terraform
-// points at the offending line of configuration.
+// problemDiagnostics turns source problems into diagnostics, one each: on
+// `file` for a file; for inline rows, on the exact nested attribute when the
+// problem is about one row, so that Terraform points at the offending line of
+// configuration, else (a warning listing several rows) on `rows`. The scan
+// gives one warning per kind, so no two warnings share a summary, which
+// Terraform would fold into one.
 func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, p := range problems {
@@ -154,6 +157,9 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 			}
 		}
 		detail := p.Error()
+		if p.Summary == dataset.FileNotFound {
+			detail += "\n\n" + fileWrittenByApplyHint
+		}
 		if p.Severity == dataset.SeverityWarning {
 			diags.AddAttributeWarning(at, p.Summary, detail)
 		} else {
@@ -162,6 +168,10 @@ func (s *source) problemDiagnostics(problems []dataset.Problem) diag.Diagnostics
 	}
 	return diags
 }
+
+// fileWrittenByApplyHint says what to do when the file is written by
+// another resource during the apply: at plan it does not exist yet.
+const fileWrittenByApplyHint = "The provider reads the file at every plan. If another resource of this configuration writes it during the apply, take the path from an attribute of that resource that is known only after apply (for example file = terraform_data.eval_file.output): the file is then read and checked during the apply, once written, and before anything is sent. If that resource must write it again at every run (a fresh checkout), give it triggers_replace = timestamp(). See \"Files written during the apply\" in the collinear_dataset documentation."
 
 // fieldPath appends a field such as "conv_prefix[2].content" to p.
 func fieldPath(p path.Path, field string) path.Path {
@@ -207,11 +217,12 @@ func (s *source) rowsToSend(c *checked, send []bool) (rows iter.Seq[upload.Row],
 			}
 			return
 		}
-		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(i int, row *dataset.Row, canonical []byte) error {
+		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
+			i := r.Index
 			if i >= len(send) {
 				return fmt.Errorf("it now has more than the %d rows planned", len(send))
 			}
-			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: row, Canonical: canonical}) {
+			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: r.Row, Canonical: r.Canonical}) {
 				return errStopScan
 			}
 			return nil

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -33,7 +35,10 @@ const (
 	envBaseURL = "COLLINEAR_BASE_URL"
 )
 
-var _ provider.Provider = (*collinearProvider)(nil)
+var (
+	_ provider.Provider              = (*collinearProvider)(nil)
+	_ provider.ProviderWithFunctions = (*collinearProvider)(nil)
+)
 
 type collinearProvider struct {
 	version string
@@ -64,7 +69,7 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		MarkdownDescription: "Manage evaluation datasets on the [Collinear AI](https://collinear.ai) platform as code.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable. Prefer the variable, or a sensitive input variable, over a literal.",
+				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable, which is the better way to give it: a value set here from a variable, even a sensitive one, is written into saved plan files. Needed only by what calls the API (creating, updating or refreshing a dataset, the data source).",
 				Optional:            true,
 				Sensitive:           true,
 			},
@@ -94,10 +99,34 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 
 // providerData is what resources and data sources receive from Configure.
 type providerData struct {
-	client     *client.Client
-	apiKey     string        // kept only to mask it in logs
-	settleTime time.Duration // see upload_settle_time
+	client     *client.Client // nil when no API key was given
+	apiKey     string         // kept only to mask it in logs
+	settleTime time.Duration  // see upload_settle_time
 }
+
+// missingKeyDetail says how to give the provider an API key.
+const missingKeyDetail = "The Collinear provider has no API key, and this operation calls the Collinear API. Set the " + envAPIKey + " environment variable (recommended, for CI too), or set api_key in the provider block (from a sensitive variable, not a literal)."
+
+// apiClient returns the API client, or adds an error saying why there is
+// none: no API key, or a provider configuration not known yet (it comes from
+// another resource) or invalid. Provider functions, validation and plans
+// that call no API need no key, so a missing key is an error only here.
+func (d *providerData) apiClient(diags *diag.Diagnostics) *client.Client {
+	switch {
+	case d == nil:
+		diags.AddError("Provider not configured",
+			"The Collinear provider has no API client: its configuration was not known or was invalid. Check the provider block and the "+envAPIKey+" and "+envBaseURL+" environment variables.")
+	case d.client == nil:
+		diags.AddError("Missing Collinear API key", missingKeyDetail)
+	default:
+		return d.client
+	}
+	return nil
+}
+
+// hasNoKey reports whether the provider was configured without an API key
+// (and so without a client).
+func (d *providerData) hasNoKey() bool { return d != nil && d.client == nil }
 
 // withMaskedKey returns a context whose logs replace the API key, wherever it
 // would appear, with asterisks.
@@ -127,10 +156,6 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 		apiKey = cfg.APIKey.ValueString()
 	}
 	ctx = tflog.MaskMessageStrings(tflog.MaskAllFieldValuesStrings(ctx, apiKey), apiKey)
-	if apiKey == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Collinear API key",
-			"The provider needs an API key. Set the "+envAPIKey+" environment variable, or set api_key in the provider block (from a sensitive variable, not a literal).")
-	}
 
 	baseURL := DefaultBaseURL
 	if v := os.Getenv(envBaseURL); v != "" {
@@ -149,6 +174,14 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 		maxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if apiKey == "" {
+		// Resources and data sources say so when they need the API.
+		tflog.Debug(ctx, "no Collinear API key; the client is not set up")
+		data := &providerData{}
+		resp.ResourceData = data
+		resp.DataSourceData = data
 		return
 	}
 
@@ -189,6 +222,10 @@ func (p *collinearProvider) Resources(context.Context) []func() resource.Resourc
 
 func (p *collinearProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{NewDatasetDataSource}
+}
+
+func (p *collinearProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{NewDatasetSummaryFunction, NewRowIDsFunction}
 }
 
 // durationValidator checks a duration such as "90s" or "5m".

@@ -2,31 +2,39 @@ package provider
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
-// TestAccProvider_missingKeyNamesBothWays: without a key the error says how
-// to give one, both ways.
+// TestAccProvider_missingKeyNamesBothWays: a missing key is an error only
+// where the API is called (the create, a refresh), and the error says how to
+// give one, both ways; the plan of a new dataset needs no key.
 func TestAccProvider_missingKeyNamesBothWays(t *testing.T) {
 	t.Setenv("COLLINEAR_API_KEY", "")
+	os.Unsetenv("COLLINEAR_API_KEY")
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	noKey := fmt.Sprintf(`
 provider "collinear" {
   base_url = %q
 }
-`, e.emu.URL()) + datasetBlock("eval", file),
-			ExpectError: regexp.MustCompile(`(?s)COLLINEAR_API_KEY.*api_key`),
-		}},
+`, e.emu.URL()) + datasetBlock("eval", file)
+	missingKey := regexp.MustCompile(`(?s)Missing Collinear API key.*COLLINEAR_API_KEY.*api_key`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: noKey, PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: noKey, ExpectError: missingKey},
+			{Config: e.fileResource("eval", file)},
+			{Config: noKey, PlanOnly: true, ExpectError: missingKey},
+			{Config: e.fileResource("eval", file), PlanOnly: true},
+		},
 	})
-	if n := len(e.emu.Requests()); n != 0 {
-		t.Fatalf("%d requests without a key", n)
+	if n := len(e.uploads()); n != 1 {
+		t.Fatalf("%d uploads, want the one made with a key", n)
 	}
 }
 
@@ -44,6 +52,28 @@ func TestAccProvider_keyAndURLFromEnvironment(t *testing.T) {
 			Check:  e.checkRowIDsMatchEmulator("eval"),
 		}},
 	})
+}
+
+// TestAccProvider_configurationOverridesEnvironment: api_key and base_url in
+// the provider block take precedence over COLLINEAR_API_KEY and
+// COLLINEAR_BASE_URL.
+func TestAccProvider_configurationOverridesEnvironment(t *testing.T) {
+	e := newAccEnv(t)
+	t.Setenv("COLLINEAR_API_KEY", "a-key-the-api-rejects")
+	t.Setenv("COLLINEAR_BASE_URL", "http://192.0.2.1:8080") // TEST-NET-1, and plain http: refused if used
+	file := e.write("rows.jsonl", jsonl(sampleRows...))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.fileResource("eval", file),
+			Check:  e.checkRowIDsMatchEmulator("eval"),
+		}},
+	})
+	for _, r := range e.emu.Requests() {
+		if r.Status == 401 {
+			t.Fatal("a request was made with the key from the environment")
+		}
+	}
 }
 
 // TestAccProvider_relativeBaseURLRefused: base_url must be absolute.

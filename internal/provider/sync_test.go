@@ -29,7 +29,7 @@ func (c *cliEnv) checkAligned(rows []string, others ...string) {
 	for _, r := range c.emu.Rows(testSpaceID, "eval") {
 		stored[r.ID] = compact(c.t, r.Row)
 	}
-	ids := c.stateRowIDs()
+	ids := c.stateRowIDs("collinear_dataset.test")
 	if len(ids) != len(rows) {
 		c.t.Fatalf("state holds %d row ids, want %d", len(ids), len(rows))
 	}
@@ -78,7 +78,7 @@ func TestAccSync_createOverAnExistingDataset(t *testing.T) {
 		second.writeWork("rows.jsonl", jsonl(more...))
 		second.configure(datasetHCL(`"rows.jsonl"`))
 		res := second.mustTerraform("plan", "-json", "-input=false")
-		d := findWarning(diagnostics(t, res.stdout), "Rows already on the platform are adopted, not uploaded")
+		d := findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows already on the platform are adopted, not uploaded")
 		if d == nil || !strings.Contains(d.Detail, "6 source row(s) match them") || !strings.Contains(d.Detail, "2 row(s) will be uploaded") || !strings.Contains(d.Detail, "not context") {
 			t.Fatalf("no adoption warning with the numbers:\n%s", res.stdout)
 		}
@@ -274,7 +274,7 @@ func TestAccSync_doubtProvenMissingIsSent(t *testing.T) {
 		t.Fatal("apply succeeded; want the upload in doubt")
 	}
 	res := c.mustTerraform("plan", "-json", "-input=false")
-	if findWarning(diagnostics(t, res.stdout), "Rows of an earlier upload are in doubt") == nil {
+	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows of an earlier upload are in doubt") == nil {
 		t.Fatalf("the plan does not say rows are in doubt:\n%s", res.stdout)
 	}
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
