@@ -46,7 +46,7 @@ func planFileText(t *testing.T, planFile string) string {
 func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	trace := []string{"TF_LOG=TRACE"}
 	ctx := context.Background()
 	var logs strings.Builder
@@ -104,7 +104,7 @@ func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
 
 provider "collinear" {
   api_key = var.collinear_api_key
-}`, datasetHCL("eval", `"rows.jsonl"`))
+}`, datasetHCL(`"rows.jsonl"`))
 	viaVariable := []string{"COLLINEAR_API_KEY=", "TF_VAR_collinear_api_key=" + testAPIKey}
 	if res := c.terraform(ctx, viaVariable, "plan", "-out=var.tfplan", "-input=false", "-no-color"); res.exitCode != 0 {
 		t.Fatalf("plan with the key in a variable exited %d:\n%s", res.exitCode, res.stderr)

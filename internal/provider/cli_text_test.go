@@ -22,7 +22,7 @@ func TestAccCLI_textThatWouldChangeIsRefusedAtPlan(t *testing.T) {
 			[]string{`eval.json: row 2 (line 3): conv_prefix[0].content: holds the escape \ud83d`, "Write the whole pair"}},
 	} {
 		c.writeWork(tc.file, tc.content)
-		c.configure(datasetHCL("eval", `"`+tc.file+`"`))
+		c.configure(datasetHCL(`"`+tc.file+`"`))
 		res := c.terraform(context.Background(), nil, "plan", "-json", "-input=false")
 		d := findDiagnostic(diagnostics(t, res.stdout), "error", tc.summary)
 		if res.exitCode != 1 || d == nil {
@@ -57,7 +57,7 @@ func TestAccCLI_everyUnknownKeyIsShown(t *testing.T) {
 		)
 	}
 	c.writeWork("rows.jsonl", rows("ground_truht"))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 	res := c.terraform(context.Background(), nil, "plan", "-json", "-input=false")
 	diags := diagnostics(t, res.stdout)
 	typo := findDiagnostic(diags, "error", "Misspelt key")
