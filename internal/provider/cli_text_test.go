@@ -68,6 +68,9 @@ func TestAccCLI_everyUnknownKeyIsShown(t *testing.T) {
 	if keys == nil || !strings.Contains(keys.Detail, "\n  id: row 1 (line 1)\n  source: row 2 (line 2)") {
 		t.Fatalf("no warning listing both unknown keys:\n%s", res.stdout)
 	}
+	if n := len(c.emu.Requests()); n != 0 {
+		t.Fatalf("the refused plan made %d requests to the API, want none", n)
+	}
 
 	// Fixed, the plan goes through with the warning listing both keys, as
 	// one block of the human-readable output.
@@ -82,7 +85,8 @@ func TestAccCLI_everyUnknownKeyIsShown(t *testing.T) {
 	if strings.Contains(out, "similar warning") {
 		t.Fatalf("Terraform folded warnings:\n%s", out)
 	}
-	if n := len(c.emu.Requests()); n != 0 {
-		t.Fatalf("%d requests to the API, want none", n)
+	// A create's plan looks the dataset up; nothing is uploaded.
+	if n := c.emu.UploadCount(); n != 0 {
+		t.Fatalf("the plan made %d uploads", n)
 	}
 }
