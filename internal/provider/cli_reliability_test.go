@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,7 +31,8 @@ func (c *cliEnv) stateRowIDs(address string) []string {
 			Instances  []struct {
 				IndexKey   any `json:"index_key"`
 				Attributes struct {
-					RowIDs []string `json:"row_ids"`
+					RowIDs     []string          `json:"row_ids"`
+					RowIDsJSON map[string]string `json:"row_ids_json"`
 				} `json:"attributes"`
 			} `json:"instances"`
 		} `json:"resources"`
@@ -39,7 +42,22 @@ func (c *cliEnv) stateRowIDs(address string) []string {
 	}
 	for _, r := range st.Resources {
 		if r.Type+"."+r.Name == address && len(r.Instances) > 0 {
-			return r.Instances[0].Attributes.RowIDs
+			a := r.Instances[0].Attributes
+			if a.RowIDsJSON == nil {
+				return a.RowIDs
+			}
+			// Chunk keys are zero-padded row indexes: sorted, they are in row
+			// order.
+			keys := slices.Sorted(maps.Keys(a.RowIDsJSON))
+			var ids []string
+			for _, k := range keys {
+				var chunk []string
+				if err := json.Unmarshal([]byte(a.RowIDsJSON[k]), &chunk); err != nil {
+					c.t.Fatal(err)
+				}
+				ids = append(ids, chunk...)
+			}
+			return ids
 		}
 	}
 	return nil

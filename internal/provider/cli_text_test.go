@@ -22,7 +22,7 @@ func TestAccCLI_textThatWouldChangeIsRefusedAtPlan(t *testing.T) {
 			[]string{`eval.json: row 2 (line 3): conv_prefix[0].content: holds the escape \ud83d`, "Write the whole pair"}},
 	} {
 		c.writeWork(tc.file, tc.content)
-		c.configure(datasetHCL(`"`+tc.file+`"`))
+		c.configure(datasetHCL(`"` + tc.file + `"`))
 		res := c.terraform(context.Background(), nil, "plan", "-json", "-input=false")
 		d := findDiagnostic(diagnostics(t, res.stdout), "error", tc.summary)
 		if res.exitCode != 1 || d == nil {

@@ -91,6 +91,9 @@ func (r *datasetResource) apply(ctx context.Context, req *applyRequest, state st
 	if res.DatasetID != "" {
 		out.DatasetID = types.StringValue(res.DatasetID)
 	}
+	if out.UploadPreview.IsUnknown() {
+		out.UploadPreview = types.ListNull(types.StringType)
+	}
 	out.RowCount = types.Int64Value(int64(len(res.Record.Rows)))
 	out.ContentSHA256 = types.StringNull()
 	if res.Complete {
@@ -167,7 +170,7 @@ func (r *datasetResource) checkedSource(ctx context.Context, req *applyRequest, 
 		}
 	}
 	src.expectRows(req.plan.RowCount)
-	chk, d := src.check(withKeys)
+	chk, d := src.check(withKeys, nil)
 	diags.Append(d.Errors()...)
 	if diags.HasError() {
 		return nil

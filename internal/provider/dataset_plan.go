@@ -52,7 +52,8 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		src.expectRows(prior.RowCount)
 	}
 	// Bad rows are refused before anything is asked of the API.
-	chk, diags := src.check(prior == nil || rec.NeedsKeys())
+	capture := newPreviewCapture(plan.previewLimit(), rec)
+	chk, diags := src.check(prior == nil || rec.NeedsKeys(), capture)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -75,6 +76,7 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if look.datasetID != "" {
 		plan.DatasetID = types.StringValue(look.datasetID)
 	}
+	resp.Diagnostics.Append(plan.planPreview(src, p, capture, prior)...)
 	if prior != nil && p.ToSend+p.InDoubt > 0 {
 		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
 	}
@@ -155,8 +157,26 @@ func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetMod
 	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len(), datasetID: snap.DatasetID}
 }
 
+// planPreview plans upload_preview: the rows this apply uploads. A plan that
+// uploads nothing keeps the prior value (null after a refresh), so that a
+// no-op plan shows no change.
+func (m *datasetModel) planPreview(src *source, p *rowsync.Plan, capture *previewCapture, prior *datasetModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	preview, err := src.uploadPreview(p, capture)
+	if err != nil {
+		diags.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
+		return diags
+	}
+	if preview.IsNull() && prior != nil {
+		preview = prior.UploadPreview
+	}
+	m.UploadPreview = preview
+	return diags
+}
+
 // planUnknownRows plans a source that is not known yet.
 func (m *datasetModel) planUnknownRows(prior *datasetModel) {
+	m.UploadPreview = types.ListUnknown(types.StringType)
 	m.RowCount = types.Int64Unknown()
 	m.ContentSHA256 = types.StringUnknown()
 	m.setRowIDsUnknown()

@@ -43,7 +43,7 @@ func TestPlannedCheck(t *testing.T) {
 		{ConvPrefix: user, Response: dataset.Message{Role: "assistant", Content: "a"}},
 		{ConvPrefix: user, Response: dataset.Message{Role: "assistant", Content: "b"}},
 	}}
-	chk, diags := src.check(true)
+	chk, diags := src.check(true, nil)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}

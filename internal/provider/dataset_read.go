@@ -61,6 +61,10 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 		rec, rep = rowsync.Reconcile(rec, snap, r.data.settleTime)
 	}
 	st.ID = types.StringValue(st.SpaceID.ValueString() + "/" + st.DatasetName.ValueString())
+	// The preview told what one apply would publish; once applied it is not
+	// a property of the dataset, and a plan must not show it again as a
+	// removal (see DESIGN.md).
+	st.UploadPreview = types.ListNull(types.StringType)
 	if snap.DatasetID != "" {
 		st.DatasetID = types.StringValue(snap.DatasetID)
 	} else if st.DatasetID.IsUnknown() {

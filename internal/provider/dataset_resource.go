@@ -63,7 +63,7 @@ func (r *datasetResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if !known || src == nil {
 		return
 	}
-	_, diags = src.check(false)
+	_, diags = src.check(false, nil)
 	// Warnings are reported by the plan; validation repeats only errors.
 	resp.Diagnostics.Append(diags.Errors()...)
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -46,6 +47,8 @@ type datasetModel struct {
 	RowIDsJSON    types.Map      `tfsdk:"row_ids_json"`
 	IfExists      types.String   `tfsdk:"if_exists"`
 	MaxUploadRows types.Int64    `tfsdk:"max_upload_rows"`
+	PreviewRows   types.Int64    `tfsdk:"preview_rows"`
+	UploadPreview types.List     `tfsdk:"upload_preview"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -178,6 +181,17 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				MarkdownDescription: "The most rows one apply may upload. A plan that would upload more (the whole training set instead of the eval split, say) fails with the counts, and nothing is sent; the apply checks it again before sending. Rows kept or adopted do not count; rows of an upload whose outcome is unknown do, since they may be sent again. Unset means no limit.",
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"preview_rows": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many of the rows an apply uploads `upload_preview` shows. Defaults to `%d`; `0` turns the preview off.", defaultPreviewRows),
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"upload_preview": schema.ListAttribute{
+				MarkdownDescription: "What the apply will publish, one line per row it uploads (the first `preview_rows` of them, then how many more): the row's position in the source (row, and file line), and its last user turn and its response, each cut to a readable width, quoted and escaped so that a line cannot span lines. An edited row shows as what it is, a new row whose old version stays on the platform; rows of an upload whose outcome was unknown show as in doubt. " +
+					"Known in the plan, so it reaches `terraform show -json` of a saved plan. It describes one apply: the next refresh clears it (a `-refresh-only` plan reports that once), and a plan that uploads nothing leaves it as it is.",
+				ElementType: types.StringType,
+				Computed:    true,
 			},
 			"compact_row_ids": schema.BoolAttribute{
 				MarkdownDescription: "Keep the ids in `row_ids_json`, a map of JSON strings of up to 1,000 ids each, instead of the `row_ids` list. Terraform compares lists element by element, with time and memory that grow with the square of the length, while a map of a few strings costs little. Set it for datasets above about 5,000 rows; the plan warns past that size. Switching it moves the ids and uploads nothing. Defaults to `false`.",

@@ -107,8 +107,9 @@ func inlineRows(rows []rowModel) []dataset.Row {
 // check reads the whole source once, validates it and fingerprints each row:
 // its digest always, its match key only when withKeys is set, since the key
 // serves only to pair rows with rows known by key (imported or found on the
-// platform) or whose id is not known (see rowsync.Record.NeedsKeys).
-func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
+// platform) or whose id is not known (see rowsync.Record.NeedsKeys). capture,
+// when not nil, keeps the preview of rows the plan may upload.
+func (s *source) check(withKeys bool, capture *previewCapture) (*checked, diag.Diagnostics) {
 	c := &checked{fingerprints: make([]rowsync.Fingerprint, 0, s.rowsHint)}
 	var fp dataset.Fingerprinter
 	if s.file != "" {
@@ -118,6 +119,7 @@ func (s *source) check(withKeys bool) (*checked, diag.Diagnostics) {
 				f.Key = fp.MatchKey(r.Row)
 			}
 			c.fingerprints = append(c.fingerprints, f)
+			capture.offer(r, f.Digest)
 			return nil
 		})
 		if err != nil {

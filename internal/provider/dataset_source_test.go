@@ -23,7 +23,7 @@ func TestRowsToSendSaysWhyTheFileFellShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &source{file: path}
-	chk, diags := src.check(true)
+	chk, diags := src.check(true, nil)
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
@@ -53,7 +53,7 @@ func TestProblemDiagnosticsPaths(t *testing.T) {
 		{ConvPrefix: turn("bot"), Response: dataset.Message{Role: "assistant", Content: "a"}},
 		{ConvPrefix: turn("narrator"), Response: dataset.Message{Role: "assistant", Content: "a"}},
 	}}
-	_, diags := src.check(false)
+	_, diags := src.check(false, nil)
 	if diags.HasError() || len(diags) != 3 {
 		t.Fatalf("want 3 warnings, got %v", diags)
 	}

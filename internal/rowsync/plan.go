@@ -39,10 +39,18 @@ type Plan struct {
 
 	Kept, Adopted, ToSend, InDoubt int
 
-	source   []Fingerprint
-	prior    *Record
-	fromRow  []int // per source row: index in prior.Rows (Keep), prior.Unclaimed (Adopt) or -1
-	doubtFor []int // per source row: index of its doubt (Settle) or -1
+	source     []Fingerprint
+	prior      *Record
+	fromRow    []int // per source row: index in prior.Rows (Keep), prior.Unclaimed (Adopt) or -1
+	doubtFor   []int // per source row: index of its doubt (Settle) or -1
+	rowPartner []int // per recorded row: the source row it pairs with, or -1 (released)
+}
+
+// Replaces reports whether source row i is sent in place of a recorded row
+// that left the source: most likely an edit of it, whose old version stays
+// on the platform.
+func (p *Plan) Replaces(i int) bool {
+	return p.Decisions[i] == Send && i < len(p.rowPartner) && p.rowPartner[i] < 0
 }
 
 // PlanRows pairs the source with a record, in this order:
@@ -106,6 +114,7 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 		}
 		p.InPlace = p.InPlace && p.Decisions[i] == Keep && p.fromRow[i] == i
 	}
+	p.rowPartner = rowPartner
 	for j, partner := range rowPartner {
 		if partner < 0 {
 			p.ReleasedRows++
