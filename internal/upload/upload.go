@@ -23,9 +23,8 @@ type API interface {
 }
 
 const (
-	// DefaultBatchRows keeps a request of ~300-byte rows near 1.5 MB: per
-	// request overhead stays small, and a failed batch costs little to
-	// resume.
+	// DefaultBatchRows keeps per-request overhead small beside the rows of
+	// typical size, and a failed batch cheap to resume.
 	DefaultBatchRows = 5000
 	// DefaultBatchBytes caps one request body whatever the row size.
 	DefaultBatchBytes = 8 << 20
