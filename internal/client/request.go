@@ -25,6 +25,10 @@ type operation struct {
 var (
 	opUpload = operation{name: "upload", notIdempotent: true}
 	opLookup = operation{name: "dataset lookup"}
+
+	opJudgeCreate = operation{name: "judge creation", notIdempotent: true}
+	opJudgeList   = operation{name: "judge list"}
+	opEvaluation  = operation{name: "evaluation start", notIdempotent: true}
 )
 
 // sizedReader lets retryablehttp see the exact Content-Length of a body that
@@ -69,7 +73,11 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
 	})
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	var rawBody any // a nil body (a GET) must reach retryablehttp as nil, not as a nil ReaderFunc
+	if body != nil {
+		rawBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, rawBody)
 	if err != nil {
 		return nil, fmt.Errorf("building the Collinear API %s request: %w", op.name, err)
 	}
