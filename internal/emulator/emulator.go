@@ -88,7 +88,8 @@ type Request struct {
 	// Dropped says the connection was closed without a complete answer
 	// (FaultCommitThenDrop, FaultTruncatedStream).
 	Dropped bool
-	// Stored is the number of rows this request added to a dataset.
+	// Stored is the number of rows this request added to a dataset, or 1
+	// for a judge or an evaluation run it created.
 	Stored int
 }
 
@@ -120,6 +121,10 @@ type Server struct {
 	log       []Request
 	limiter   rateLimiter
 	numericID int64
+
+	judges        map[string][]Judge // by canonical space id, in creation order
+	evaluations   []Evaluation
+	removedSpaces map[string]bool
 }
 
 // Start listens on 127.0.0.1 and serves the API until Close. It returns once
@@ -149,6 +154,9 @@ func Start(opts Options) (*Server, error) {
 		datasets:  make(map[datasetKey]*storedDataset),
 		forbidden: make(map[string]bool),
 		newConns:  make(map[net.Conn]bool),
+
+		judges:        make(map[string][]Judge),
+		removedSpaces: make(map[string]bool),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodySize
@@ -241,8 +249,9 @@ func (s *Server) AllowSpace(spaceID string) {
 	delete(s.forbidden, normalizeSpaceID(spaceID))
 }
 
-// Reset forgets every dataset, the request log, pending faults, forbidden
-// spaces and the rate limit, and restores the configured shape.
+// Reset forgets every dataset, judge and evaluation run, the request log,
+// pending faults, forbidden and removed spaces and the rate limit, and
+// restores the configured shape.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,6 +261,9 @@ func (s *Server) Reset() {
 	s.faults = nil
 	s.log = nil
 	s.limiter = rateLimiter{}
+	s.judges = make(map[string][]Judge)
+	s.evaluations = nil
+	s.removedSpaces = make(map[string]bool)
 }
 
 func (s *Server) isForbidden(spaceID string) bool {
@@ -276,6 +288,9 @@ const (
 var apiRoutes = map[string]string{
 	uploadPath: http.MethodPost,
 	lookupPath: http.MethodPost,
+
+	judgeCreatePath: http.MethodPost,
+	assessRunPath:   http.MethodPost,
 }
 
 // ServeHTTP dispatches a request. The order follows the deployment: injected
@@ -369,6 +384,9 @@ func (ex *exchange) drop() {
 }
 
 func (ex *exchange) route() {
+	if ex.routeSpaceJudges() {
+		return
+	}
 	path := ex.r.URL.Path
 	method, known := apiRoutes[path]
 	if !known {
@@ -398,5 +416,9 @@ func (ex *exchange) route() {
 		ex.upload()
 	case lookupPath:
 		ex.lookup()
+	case judgeCreatePath:
+		ex.createJudge()
+	case assessRunPath:
+		ex.startEvaluation()
 	}
 }
