@@ -29,6 +29,17 @@ var ErrSpaceNotFound = errors.New("space not found")
 // deployment (FastAPI's bare 404, or 405).
 var ErrJudgeListUnavailable = errors.New("the judge list is not available on this API")
 
+// JudgeBehaviorTypes is JudgeBehaviorTypeEnum of the OpenAPI document.
+var JudgeBehaviorTypes = []string{"safety", "reliability", "custom"}
+
+// JudgeModelNames is JudgeModelTypeEnum of the OpenAPI document.
+var JudgeModelNames = []string{
+	"llama_guard", "wild_guard", "persona", "collinear_guard", "collinear_guard_beta",
+	"collinear_guard_classifier", "collinear_guard_classifier_beta", "prompted_model", "veritas",
+	"veritas_large", "lynx", "custom", "collinear_guard_category", "regex", "collinear_flex",
+	"diversity", "coherence", "instruction_following", "quality_of_reasoning",
+}
+
 // maxSmallAnswer bounds what is read of the answers that are small by
 // nature: a judge's id, an evaluation's ApiResponse, a space's judge list.
 const maxSmallAnswer = 32 << 20

@@ -58,7 +58,7 @@ func (p *collinearProvider) Metadata(_ context.Context, _ provider.MetadataReque
 
 func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manage evaluation datasets on the [Collinear AI](https://collinear.ai) platform as code.",
+		MarkdownDescription: "Manage evaluation datasets, the judges that score them and evaluation runs on the [Collinear AI](https://collinear.ai) platform as code.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable. Prefer the variable, or a sensitive input variable, over a literal.",
@@ -169,9 +169,15 @@ func userAgent(providerVersion, terraformVersion string) string {
 }
 
 func (p *collinearProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDatasetResource}
+	return []func() resource.Resource{
+		NewDatasetResource,
+		NewJudgeResource, NewEvaluationResource,
+	}
 }
 
 func (p *collinearProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewDatasetDataSource}
+	return []func() datasource.DataSource{
+		NewDatasetDataSource,
+		NewJudgesDataSource,
+	}
 }
