@@ -211,6 +211,19 @@ func (s *Server) DeleteJudge(spaceID, id string) error {
 	return nil
 }
 
+// RenameJudge changes a judge's name, as someone working in the UI would.
+func (s *Server) RenameJudge(spaceID, id, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	judges := s.judges[normalizeSpaceID(spaceID)]
+	i := slices.IndexFunc(judges, func(j Judge) bool { return j.ID == id })
+	if i < 0 {
+		return fmt.Errorf("emulator: no judge %s in space %s", id, spaceID)
+	}
+	judges[i].Name = name
+	return nil
+}
+
 // hasJudge reports whether the space holds the judge; s.mu must be held.
 func (s *Server) hasJudge(space, id string) bool {
 	return slices.ContainsFunc(s.judges[space], func(j Judge) bool { return j.ID == id })

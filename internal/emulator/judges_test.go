@@ -223,7 +223,7 @@ func TestJudgeEndpointsSpaceAccess(t *testing.T) {
 	}
 }
 
-func TestJudgeDeleteAndAdd(t *testing.T) {
+func TestJudgeAddRenameDelete(t *testing.T) {
 	s := startServer(t, Options{})
 	id := s.AddJudge(testSpace, "from the UI", "safety")
 	if len(s.Requests()) != 0 {
@@ -233,8 +233,17 @@ func TestJudgeDeleteAndAdd(t *testing.T) {
 	if !strings.Contains(string(r.body), `"id":"`+id+`","name":"from the UI","behavior_type":"safety"`) {
 		t.Fatalf("list %s", r.body)
 	}
+	if err := s.RenameJudge(testSpace, id, "renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if r := listJudges(t, s, testSpace); !strings.Contains(string(r.body), `"name":"renamed"`) {
+		t.Fatalf("list after rename %s", r.body)
+	}
 	if err := s.DeleteJudge(testSpace, id); err != nil {
 		t.Fatal(err)
+	}
+	if err := s.RenameJudge(testSpace, id, "x"); err == nil {
+		t.Fatal("renaming a deleted judge succeeded")
 	}
 	if err := s.DeleteJudge(testSpace, id); err == nil {
 		t.Fatal("deleting a judge twice succeeded")
