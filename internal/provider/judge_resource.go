@@ -314,10 +314,15 @@ func (r *judgeResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	importing := st.Name.IsNull()
-	c := r.data.apiClient(&resp.Diagnostics)
-	if c == nil {
+	if r.data == nil || r.data.client == nil {
+		// The provider's configuration is not known yet (it comes from
+		// another resource): keep state as it is, as the dataset does.
+		if importing {
+			r.data.apiClient(&resp.Diagnostics)
+		}
 		return
 	}
+	c := r.data.client
 	ctx = r.data.withMaskedKey(ctx)
 	spaceID, id := st.SpaceID.ValueString(), st.ID.ValueString()
 	judges, err := c.ListJudges(ctx, spaceID)

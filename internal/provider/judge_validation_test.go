@@ -47,7 +47,7 @@ func TestAccJudgeAndEvaluation_invalidArgumentsFailAtPlan(t *testing.T) {
 		{evaluation(uuid, `["j1"]`), `Attribute judge_ids\[0\] must be a UUID`},
 		{evaluation(uuid, `[]`), `Attribute judge_ids list must contain at least 1 elements`},
 		{evaluation(uuid, "["+uuid+", "+uuid+"]"), `judge_ids.*duplicate`},
-		{fmt.Sprintf("data \"collinear_judges\" \"bad\" {\n  space_id = \"s\"\n}\n"), `Attribute space_id must be a UUID`},
+		{"data \"collinear_judges\" \"bad\" {\n  space_id = \"s\"\n}\n", `Attribute space_id must be a UUID`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {
