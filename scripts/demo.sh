@@ -6,9 +6,12 @@
 #   2. starts the emulator on a free loopback port with a demo key,
 #   3. applies examples/quickstart (copied to the temporary directory so the
 #      repository stays clean) through a dev_overrides CLI configuration,
-#   4. prints the row ids, then runs a second plan, which must be empty.
+#   4. prints the row ids, then runs a second plan, which must be empty,
+#   5. applies examples/evaluation (a dataset, a judge and an evaluation run
+#      wired together), prints the judges and runs the emulator holds, and
+#      runs a second plan, which must be empty.
 #
-# Exits non-zero if any step fails or the second plan is not empty.
+# Exits non-zero if any step fails or a second plan is not empty.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -57,6 +60,28 @@ api_key="demo-key-$RANDOM$RANDOM"
 start_emulator "$tmp/collinear-emulator" "$tmp" "$api_key" || { echo "demo: the emulator did not start" >&2; exit 1; }
 use_dev_override "$tmp/terraformrc" "$tmp/bin" "$api_key"
 
+# expect_empty_plan WHAT: runs a second plan in the current directory and
+# fails the demo unless it is empty.
+expect_empty_plan() {
+  local what="$1" plan_status
+  step "terraform plan -detailed-exitcode (must be empty: $what)"
+  set +e
+  "$terraform_bin" plan -detailed-exitcode -input=false "${color[@]}"
+  plan_status=$?
+  set -e
+  case "$plan_status" in
+    0) ;;
+    2)
+      printf '\nDEMO FAILED: the second plan is not empty (exit 2); applying again would change something.\n' >&2
+      exit 1
+      ;;
+    *)
+      printf '\nDEMO FAILED: the second plan failed (exit %s).\n' "$plan_status" >&2
+      exit 1
+      ;;
+  esac
+}
+
 cp -R "$repo/examples/quickstart" "$tmp/quickstart"
 cd "$tmp/quickstart"
 
@@ -66,22 +91,20 @@ step "terraform apply (first upload of examples/quickstart/data/eval.jsonl)"
 step "terraform output row_ids"
 "$terraform_bin" output "${color[@]}" row_ids
 
-step "terraform plan -detailed-exitcode (must be empty: nothing is uploaded twice)"
-set +e
-"$terraform_bin" plan -detailed-exitcode -input=false "${color[@]}"
-plan_status=$?
-set -e
+expect_empty_plan "nothing is uploaded twice"
 
-case "$plan_status" in
-  0)
-    printf '\nDEMO OK: the second plan is empty (exit 0); applying again would upload nothing.\n'
-    ;;
-  2)
-    printf '\nDEMO FAILED: the second plan is not empty (exit 2); applying again would change the dataset.\n' >&2
-    exit 1
-    ;;
-  *)
-    printf '\nDEMO FAILED: the second plan failed (exit %s).\n' "$plan_status" >&2
-    exit 1
-    ;;
-esac
+cp -R "$repo/examples/evaluation" "$tmp/evaluation"
+cd "$tmp/evaluation"
+
+step "terraform apply (examples/evaluation: a dataset, a judge and an evaluation run)"
+"$terraform_bin" apply -auto-approve -input=false "${color[@]}"
+
+step "the emulator's judges and evaluation runs"
+curl -fsS "$base_url/_emulator/judges"
+echo
+curl -fsS "$base_url/_emulator/evaluations"
+echo
+
+expect_empty_plan "no judge is created and no run started twice"
+
+printf '\nDEMO OK: both second plans are empty (exit 0); applying again would upload nothing, create no judge and start no run.\n'

@@ -16,13 +16,19 @@ import (
 
 // operation describes one kind of API call for the retry policy and messages.
 type operation struct {
-	name   string // "upload", "dataset lookup": used in messages
-	upload bool   // not idempotent: never resent once the body may have arrived
+	name string // "upload", "dataset lookup": used in messages
+	// notIdempotent: the request creates something (rows, a judge, an
+	// evaluation run), so it is never resent once the body may have arrived.
+	notIdempotent bool
 }
 
 var (
-	opUpload = operation{name: "upload", upload: true}
+	opUpload = operation{name: "upload", notIdempotent: true}
 	opLookup = operation{name: "dataset lookup"}
+
+	opJudgeCreate = operation{name: "judge creation", notIdempotent: true}
+	opJudgeList   = operation{name: "judge list"}
+	opEvaluation  = operation{name: "evaluation start", notIdempotent: true}
 )
 
 // sizedReader lets retryablehttp see the exact Content-Length of a body that
@@ -57,7 +63,7 @@ type call struct {
 
 // do sends one logical request with the retry policy. It returns the final
 // 2xx response (the caller closes its body), or an error: *APIError,
-// *OutcomeUnknownError (uploads only), or a transport or context error.
+// *OutcomeUnknownError (requests that are not idempotent), or a transport or context error.
 func (c *Client) do(ctx context.Context, op operation, method, path, contentType string, body retryablehttp.ReaderFunc) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
@@ -67,7 +73,11 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
 	})
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	var rawBody any // a nil body (a GET) must reach retryablehttp as nil, not as a nil ReaderFunc
+	if body != nil {
+		rawBody = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, rawBody)
 	if err != nil {
 		return nil, fmt.Errorf("building the Collinear API %s request: %w", op.name, err)
 	}
@@ -113,7 +123,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	if cl.retryAfterBeyondDeadline > 0 {
 		apiErr.RetryAfter = cl.retryAfterBeyondDeadline
 	}
-	if op.upload && classify(true, resp, nil) == verdictOutcomeUnknown {
+	if op.notIdempotent && classify(true, resp, nil) == verdictOutcomeUnknown {
 		return nil, &OutcomeUnknownError{Cause: apiErr}
 	}
 	return nil, apiErr
@@ -156,7 +166,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		err = &notSentError{err: err}
 	}
 	cl.lastResp, cl.lastErr = resp, err
-	cl.last = classify(cl.op.upload, resp, err)
+	cl.last = classify(cl.op.notIdempotent, resp, err)
 	if cl.last != verdictRetry {
 		return false, nil
 	}

@@ -22,8 +22,9 @@ const (
 	// verdictRetry: nothing can have been stored (or the request is
 	// read-only), and trying again may succeed.
 	verdictRetry
-	// verdictOutcomeUnknown: an upload's body may have reached the server and
-	// no usable answer came back. Resending could store the rows twice.
+	// verdictOutcomeUnknown: the body of a request that is not idempotent
+	// may have reached the server and no usable answer came back. Resending
+	// could store the rows (or create the judge) twice.
 	verdictOutcomeUnknown
 	// verdictNotSent: the request never left this machine and retrying will
 	// not help (for example an untrusted TLS certificate).
@@ -52,20 +53,22 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// classify is the retry policy. It depends only on whether the request is an
-// upload (not idempotent: the API appends) and on the attempt's response or
+// classify is the retry policy. It depends only on whether the request is
+// idempotent (an upload appends rows, a judge creation or an evaluation start
+// creates something: they are not) and on the attempt's response or
 // transport error, so it is tested as a table.
 //
 //   - Errors before the request was sent (dial, DNS, no connection obtained)
 //     and 429 store nothing and are retried for every request.
-//   - For an upload, anything that may have happened after the body reached
-//     the server (a timeout or a dropped connection after sending, a broken
-//     answer, 500, 502, 503, 504 and other server failures) is never retried:
-//     the outcome is unknown. A 503 is among them because gateways (Envoy,
-//     Istio) answer 503 "upstream reset" after the service behind them has
-//     already stored the rows. The read-only lookup retries those.
+//   - For a request that is not idempotent, anything that may have happened
+//     after the body reached the server (a timeout or a dropped connection
+//     after sending, a broken answer, 500, 502, 503, 504 and other server
+//     failures) is never retried: the outcome is unknown. A 503 is among
+//     them because gateways (Envoy, Istio) answer 503 "upstream reset" after
+//     the service behind them has already stored the request. Read-only
+//     requests retry those.
 //   - Other 4xx (and 501, 505) are final.
-func classify(upload bool, resp *http.Response, err error) verdict {
+func classify(notIdempotent bool, resp *http.Response, err error) verdict {
 	if err != nil {
 		if isCertificateError(err) {
 			return verdictNotSent
@@ -73,14 +76,14 @@ func classify(upload bool, resp *http.Response, err error) verdict {
 		if isBeforeSend(err) {
 			return verdictRetry
 		}
-		if upload {
+		if notIdempotent {
 			return verdictOutcomeUnknown
 		}
 		return verdictRetry
 	}
 	if resp == nil {
 		// Not produced by net/http; treat as a lost answer.
-		if upload {
+		if notIdempotent {
 			return verdictOutcomeUnknown
 		}
 		return verdictRetry
@@ -92,7 +95,7 @@ func classify(upload bool, resp *http.Response, err error) verdict {
 	case code == http.StatusTooManyRequests:
 		return verdictRetry
 	case code == http.StatusServiceUnavailable:
-		if upload {
+		if notIdempotent {
 			return verdictOutcomeUnknown
 		}
 		return verdictRetry
@@ -102,7 +105,7 @@ func classify(upload bool, resp *http.Response, err error) verdict {
 	case code >= 500 || code < 100:
 		// 500, 502, 504 and the like: the request may have been processed
 		// (a gateway timing out while the API goes on storing rows).
-		if upload {
+		if notIdempotent {
 			return verdictOutcomeUnknown
 		}
 		if code == http.StatusInternalServerError || code == http.StatusBadGateway || code == http.StatusGatewayTimeout {

@@ -28,9 +28,13 @@ func (ex *exchange) authenticate() bool {
 	return true
 }
 
-// authorizeSpace answers 403 and returns false when the key may not use the
-// space.
+// authorizeSpace answers 404 for a removed space, 403 when the key may not
+// use the space, and then returns false.
 func (ex *exchange) authorizeSpace(spaceID string) bool {
+	if ex.s.isRemovedSpace(spaceID) {
+		writeDetail(ex.w, http.StatusNotFound, "Space not found")
+		return false
+	}
 	if ex.s.isForbidden(spaceID) {
 		writeDetail(ex.w, http.StatusForbidden, "Not allowed to access this space")
 		return false

@@ -63,6 +63,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	method := map[string]string{
 		"requests": http.MethodGet, "datasets": http.MethodGet,
+		"judges": http.MethodGet, "evaluations": http.MethodGet,
 		"faults": http.MethodPost, "reset": http.MethodPost, "shape": http.MethodPost,
 		"ratelimit": http.MethodPost, "forbid": http.MethodPost,
 	}[route]
@@ -136,6 +137,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			out[i] = rowJSON{ID: r.ID, DBID: r.DBID, CreatedAt: r.CreatedAt, Row: r.Row}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"dataset_id": id, "rows": out})
+	case "judges":
+		writeJSON(w, http.StatusOK, s.allJudges(q.Get("space_id")))
+	case "evaluations":
+		writeJSON(w, http.StatusOK, s.Evaluations())
 	case "reset":
 		s.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})

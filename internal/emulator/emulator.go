@@ -88,7 +88,8 @@ type Request struct {
 	// Dropped says the connection was closed without a complete answer
 	// (FaultCommitThenDrop, FaultTruncatedStream).
 	Dropped bool
-	// Stored is the number of rows this request added to a dataset.
+	// Stored is the number of rows this request added to a dataset, or 1
+	// for a judge or an evaluation run it created.
 	Stored int
 	// LateCommit says the rows were stored after a FaultLateCommit's
 	// delay, whether or not the client was still there for the answer.
@@ -130,6 +131,10 @@ type Server struct {
 	// lateCommits holds the done channel of each FaultLateCommit request
 	// taken and not yet ended.
 	lateCommits map[chan struct{}]struct{}
+
+	judges        map[string][]Judge // by canonical space id, in creation order
+	evaluations   []Evaluation
+	removedSpaces map[string]bool
 }
 
 // Start listens on 127.0.0.1 and serves the API until Close. It returns once
@@ -161,6 +166,9 @@ func Start(opts Options) (*Server, error) {
 		forbidden:   make(map[string]bool),
 		newConns:    make(map[net.Conn]bool),
 		lateCommits: make(map[chan struct{}]struct{}),
+
+		judges:        make(map[string][]Judge),
+		removedSpaces: make(map[string]bool),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodySize
@@ -256,8 +264,9 @@ func (s *Server) AllowSpace(spaceID string) {
 	delete(s.forbidden, normalizeSpaceID(spaceID))
 }
 
-// Reset forgets every dataset, the request log, pending faults, forbidden
-// spaces and the rate limit, and restores the configured shape.
+// Reset forgets every dataset, judge and evaluation run, the request log,
+// pending faults, forbidden and removed spaces and the rate limit, and
+// restores the configured shape.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -267,6 +276,9 @@ func (s *Server) Reset() {
 	s.faults = nil
 	s.log = nil
 	s.limiter = rateLimiter{}
+	s.judges = make(map[string][]Judge)
+	s.evaluations = nil
+	s.removedSpaces = make(map[string]bool)
 }
 
 func (s *Server) isForbidden(spaceID string) bool {
@@ -291,6 +303,9 @@ const (
 var apiRoutes = map[string]string{
 	uploadPath: http.MethodPost,
 	lookupPath: http.MethodPost,
+
+	judgeCreatePath: http.MethodPost,
+	assessRunPath:   http.MethodPost,
 }
 
 // ServeHTTP dispatches a request. The order follows the deployment: injected
@@ -399,6 +414,9 @@ func (ex *exchange) drop() {
 }
 
 func (ex *exchange) route() {
+	if ex.routeSpaceJudges() {
+		return
+	}
 	path := ex.r.URL.Path
 	method, known := apiRoutes[path]
 	if !known {
@@ -428,5 +446,9 @@ func (ex *exchange) route() {
 		ex.upload()
 	case lookupPath:
 		ex.lookup()
+	case judgeCreatePath:
+		ex.createJudge()
+	case assessRunPath:
+		ex.startEvaluation()
 	}
 }

@@ -23,7 +23,8 @@ const (
 	FaultMethodNotAllowed                  // 405
 
 	// FaultTruncatedStream stores the rows, streams about half of the
-	// response array, then drops the connection.
+	// response array, then drops the connection. On the judge and
+	// evaluation endpoints it stores, then sends half of the answer.
 	FaultTruncatedStream
 	// FaultWrongCount stores every row but streams one id fewer than rows
 	// stored (the last row's is missing). With ShapeObject it has no effect.

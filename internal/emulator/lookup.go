@@ -2,29 +2,15 @@ package emulator
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"strings"
 )
 
 // lookup serves POST /api/v1/dataset/name: a dataset's id and rows by space
 // and name.
 func (ex *exchange) lookup() {
-	body, err := io.ReadAll(http.MaxBytesReader(ex.rec, ex.r.Body, ex.s.maxBody))
-	if err != nil {
-		if errors.Is(bodyError(err), errBodyTooLarge) {
-			writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
-			return
-		}
-		writeDetail(ex.w, http.StatusBadRequest, malformedBodyDetail)
-		return
-	}
-	ex.entry.Body = body
-	if !ex.authenticate() {
+	body, ok := ex.readJSONBody()
+	if !ok || !ex.authenticate() {
 		return
 	}
 	space, name, issues := validateLookupBody(ex.r.Header.Get("Content-Type"), body)
@@ -48,65 +34,14 @@ func (ex *exchange) lookup() {
 // does: JSON only when the Content-Type is absent or JSON, every problem
 // listed.
 func validateLookupBody(contentType string, body []byte) (space, name string, issues []validationIssue) {
-	isJSON := contentType == ""
-	if !isJSON {
-		if mt, _, err := mime.ParseMediaType(contentType); err == nil {
-			isJSON = mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
-		}
+	obj, issues := decodeJSONObject(contentType, body)
+	if obj == nil {
+		return "", "", issues
 	}
-	if len(body) == 0 {
-		return "", "", []validationIssue{missingField("body")}
-	}
-	if !isJSON {
-		return "", "", []validationIssue{notAnObject(string(body))}
-	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil || dec.More() {
-		pos := 0
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			pos = int(se.Offset) - 1
-		}
-		msg := "Extra data"
-		if err != nil {
-			msg = err.Error()
-		}
-		return "", "", []validationIssue{{
-			Type: "json_invalid", Loc: []any{"body", pos}, Msg: "JSON decode error",
-			Input: map[string]any{}, Ctx: map[string]any{"error": msg},
-		}}
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		return "", "", []validationIssue{notAnObject(doc)}
-	}
-	// A field sent as null is a type error for pydantic, not a missing one.
-	if v, present := obj["dataset_name"]; !present {
-		issues = append(issues, missingField("body", "dataset_name"))
-	} else if str, ok := v.(string); ok {
-		name = str
-	} else {
-		issues = append(issues, validationIssue{Type: "string_type", Loc: []any{"body", "dataset_name"},
-			Msg: "Input should be a valid string", Input: v})
-	}
-	if v, present := obj["space_id"]; !present {
-		issues = append(issues, missingField("body", "space_id"))
-	} else if str, ok := v.(string); !ok {
-		issues = append(issues, validationIssue{Type: "uuid_type", Loc: []any{"body", "space_id"},
-			Msg: "UUID input should be a string, bytes or UUID object", Input: v})
-	} else if c, errText := parseUUID(str); errText != "" {
-		issues = append(issues, uuidParsingIssue([]any{"body", "space_id"}, str, errText))
-	} else {
-		space = c
-	}
-	return space, name, issues
-}
-
-func notAnObject(input any) validationIssue {
-	return validationIssue{Type: "model_attributes_type", Loc: []any{"body"},
-		Msg: "Input should be a valid dictionary or object to extract fields from", Input: input}
+	f := &bodyFields{obj: obj}
+	name = f.str("dataset_name")
+	space = f.uuid("space_id")
+	return space, name, f.issues
 }
 
 // annotationDTO is DatasetAnnotationsDTO of the OpenAPI document. It has no

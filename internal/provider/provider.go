@@ -66,7 +66,7 @@ func (p *collinearProvider) Metadata(_ context.Context, _ provider.MetadataReque
 
 func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manage evaluation datasets on the [Collinear AI](https://collinear.ai) platform as code.",
+		MarkdownDescription: "Manage evaluation datasets, the judges that score them and evaluation runs on the [Collinear AI](https://collinear.ai) platform as code.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable, which is the better way to give it: a value set here from a variable, even a sensitive one, is written into saved plan files. Needed only by what calls the API (creating, updating or refreshing a dataset, the data source).",
@@ -217,11 +217,17 @@ func userAgent(providerVersion, terraformVersion string) string {
 }
 
 func (p *collinearProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDatasetResource}
+	return []func() resource.Resource{
+		NewDatasetResource,
+		NewJudgeResource, NewEvaluationResource,
+	}
 }
 
 func (p *collinearProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewDatasetDataSource}
+	return []func() datasource.DataSource{
+		NewDatasetDataSource,
+		NewJudgesDataSource,
+	}
 }
 
 func (p *collinearProvider) Functions(context.Context) []func() function.Function {

@@ -49,7 +49,7 @@ func otherSpace(_ context.Context, req planmodifier.StringRequest, resp *stringp
 	resp.RequiresReplace = !sameSpace(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
-// uuidValidator checks that a space id is a UUID the platform accepts.
+// uuidValidator checks that an id is a UUID the platform accepts.
 type uuidValidator struct{}
 
 func (uuidValidator) Description(context.Context) string {
@@ -63,7 +63,7 @@ func (uuidValidator) ValidateString(_ context.Context, req validator.StringReque
 		return
 	}
 	if _, ok := canonicalUUID(req.ConfigValue.ValueString()); !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid space id",
-			fmt.Sprintf("space_id must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a (the space's id in the Collinear UI); got %q.", req.ConfigValue.ValueString()))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid UUID",
+			fmt.Sprintf("%s must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a, as the Collinear UI shows it; got %q.", req.Path, req.ConfigValue.ValueString()))
 	}
 }

@@ -1,0 +1,2 @@
+# A judge is imported by its space id and its id, separated by a slash.
+terraform import collinear_judge.politeness 3c90c3cc-0d44-4b50-8888-8dd25736052a/0e5a0c1e-9a43-4b9e-8f0e-7f3f9d1d2c33

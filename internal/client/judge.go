@@ -1,0 +1,215 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+)
+
+// JudgeCreatePath is the route that creates a judge, below the base URL. The
+// trailing slash is part of the route: FastAPI redirects the other spelling,
+// and the client does not follow redirects.
+const JudgeCreatePath = "/api/v1/judge/"
+
+// SpaceJudgesPath is the route that lists a space's judges.
+func SpaceJudgesPath(spaceID string) string {
+	return "/api/v1/space/" + url.PathEscape(spaceID) + "/judges"
+}
+
+// ErrSpaceNotFound: the API answered 404 about the space itself (not a
+// missing route).
+var ErrSpaceNotFound = errors.New("space not found")
+
+// ErrJudgeListUnavailable: the judge list route is missing on this
+// deployment (FastAPI's bare 404, or 405).
+var ErrJudgeListUnavailable = errors.New("the judge list is not available on this API")
+
+// JudgeBehaviorTypes is JudgeBehaviorTypeEnum of the OpenAPI document.
+var JudgeBehaviorTypes = []string{"safety", "reliability", "custom"}
+
+// JudgeModelNames is JudgeModelTypeEnum of the OpenAPI document.
+var JudgeModelNames = []string{
+	"llama_guard", "wild_guard", "persona", "collinear_guard", "collinear_guard_beta",
+	"collinear_guard_classifier", "collinear_guard_classifier_beta", "prompted_model", "veritas",
+	"veritas_large", "lynx", "custom", "collinear_guard_category", "regex", "collinear_flex",
+	"diversity", "coherence", "instruction_following", "quality_of_reasoning",
+}
+
+// maxSmallAnswer bounds what is read of the answers that are small by
+// nature: a judge's id, an evaluation's ApiResponse, a space's judge list.
+const maxSmallAnswer = 32 << 20
+
+// JudgeCreateRequest is JudgeCreateRequestDTO of the OpenAPI document.
+// JudgeValues and DatasetAnnotationIDs are sent as [] when nil: the first is
+// required, the second defaults to [].
+type JudgeCreateRequest struct {
+	SpaceID              string   `json:"space_id"`
+	Name                 string   `json:"name"`
+	BehaviorType         string   `json:"judge_behavior_type"` // JudgeBehaviorTypeEnum
+	ModelName            string   `json:"model_name"`          // JudgeModelTypeEnum
+	ModelID              *string  `json:"model_id,omitempty"`
+	PromptTemplate       *string  `json:"prompt_template,omitempty"`
+	JudgeValues          []int64  `json:"judge_values"`
+	OptimizePrompt       bool     `json:"optimize_prompt"`
+	DatasetAnnotationIDs []string `json:"dataset_annotation_ids"`
+}
+
+// Judge is JudgeDashboardDTO: what the per-space list says of a judge.
+type Judge struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	BehaviorType string `json:"behavior_type"`
+}
+
+// MaxRetries is the configured retry budget, for callers that resend a
+// request themselves once they have proved the first attempt stored nothing.
+func (c *Client) MaxRetries() int { return c.maxRetries }
+
+// CreateJudge calls POST /api/v1/judge/ and returns the new judge's id. The
+// request is not idempotent: a failure after the body may have reached the
+// server is an *OutcomeUnknownError (ProbablyStored when the API answered 200
+// but the id could not be read), and the caller must look for the judge
+// before sending it again.
+func (c *Client) CreateJudge(ctx context.Context, req JudgeCreateRequest) (string, error) {
+	if req.SpaceID == "" || req.Name == "" || req.BehaviorType == "" || req.ModelName == "" {
+		return "", errors.New("judge creation needs a space_id, a name, a judge_behavior_type and a model_name")
+	}
+	if req.JudgeValues == nil {
+		req.JudgeValues = []int64{}
+	}
+	if req.DatasetAnnotationIDs == nil {
+		req.DatasetAnnotationIDs = []string{}
+	}
+	body, err := c.postJSON(ctx, opJudgeCreate, JudgeCreatePath, req)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	if err := json.Unmarshal(body, &id); err != nil || id == "" {
+		cause := c.unexpectedAnswer(JudgeCreatePath, "the new judge's id should be a non-empty JSON string", body)
+		return "", &OutcomeUnknownError{Cause: cause, ProbablyStored: true}
+	}
+	return id, nil
+}
+
+// ListJudges calls GET /api/v1/space/{space_id}/judges. It is read-only and
+// retried like the dataset lookup. A 404 about the space returns
+// ErrSpaceNotFound; a missing route returns ErrJudgeListUnavailable (both
+// wrapped: errors.As also finds the *APIError).
+func (c *Client) ListJudges(ctx context.Context, spaceID string) ([]Judge, error) {
+	if spaceID == "" {
+		return nil, errors.New("the judge list needs a space_id")
+	}
+	path := SpaceJudgesPath(spaceID)
+	resp, err := c.do(ctx, opJudgeList, http.MethodGet, path, "", nil)
+	if err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			return nil, judgeListStatusError(apiErr, spaceID, path)
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the judge list of space %s: %w", spaceID, err)
+	}
+	return c.decodeJudges(path, body)
+}
+
+// decodeJudges reads a list of JudgeDashboardDTO; every field is required.
+func (c *Client) decodeJudges(path string, body []byte) ([]Judge, error) {
+	var items []struct {
+		ID           *string `json:"id"`
+		Name         *string `json:"name"`
+		BehaviorType *string `json:"behavior_type"`
+	}
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, c.unexpectedAnswer(path, "want a JSON array of judges: "+err.Error(), body)
+	}
+	judges := make([]Judge, len(items))
+	for i, it := range items {
+		if it.ID == nil || *it.ID == "" || it.Name == nil || it.BehaviorType == nil {
+			return nil, c.unexpectedAnswer(path, fmt.Sprintf("judge %d lacks a string id, name or behavior_type", i), body)
+		}
+		judges[i] = Judge{ID: *it.ID, Name: *it.Name, BehaviorType: *it.BehaviorType}
+	}
+	return judges, nil
+}
+
+func judgeListStatusError(apiErr *APIError, spaceID, path string) error {
+	switch {
+	case routeMissing(apiErr):
+		return &statusError{sentinel: ErrJudgeListUnavailable, api: apiErr,
+			msg: fmt.Sprintf("%s: GET %s answered HTTP %d (check base_url)", ErrJudgeListUnavailable, path, apiErr.StatusCode)}
+	case apiErr.StatusCode == http.StatusNotFound:
+		return &statusError{sentinel: ErrSpaceNotFound, api: apiErr,
+			msg: fmt.Sprintf("%s: the API does not know space %s (HTTP 404: %s); check space_id", ErrSpaceNotFound, spaceID, apiErr.Detail)}
+	}
+	return apiErr
+}
+
+// routeMissing reports FastAPI's answer to a route it does not have: a bare
+// 404 {"detail":"Not Found"}, or 405.
+func routeMissing(apiErr *APIError) bool {
+	return apiErr.StatusCode == http.StatusMethodNotAllowed ||
+		apiErr.StatusCode == http.StatusNotFound && (apiErr.Detail == "Not Found" || apiErr.Detail == "" && len(apiErr.Validation) == 0)
+}
+
+// statusError carries a sentinel and the API error behind it.
+type statusError struct {
+	sentinel error
+	api      *APIError
+	msg      string
+}
+
+func (e *statusError) Error() string   { return e.msg }
+func (e *statusError) Unwrap() []error { return []error{e.sentinel, e.api} }
+
+// postJSON sends v as JSON and returns the body of a 2xx answer. A body that
+// breaks off after a 200 is an *OutcomeUnknownError with ProbablyStored set
+// when op is not idempotent.
+func (c *Client) postJSON(ctx context.Context, op operation, path string, v any) ([]byte, error) {
+	reqBody, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the %s request: %w", op.name, err)
+	}
+	resp, err := c.do(ctx, op, http.MethodPost, path, "application/json", func() (io.Reader, error) {
+		return bytes.NewReader(reqBody), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(resp.Body)
+	if err != nil {
+		err = fmt.Errorf("reading the answer of POST %s: %w", path, err)
+		if op.notIdempotent {
+			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true}
+		}
+		return nil, err
+	}
+	return body, nil
+}
+
+// readAnswer reads a small answer whole, refusing one beyond maxSmallAnswer.
+func readAnswer(r io.Reader) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, maxSmallAnswer+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxSmallAnswer {
+		return nil, fmt.Errorf("the answer is larger than %d bytes", maxSmallAnswer)
+	}
+	return body, nil
+}
+
+// unexpectedAnswer describes a 2xx answer without the documented shape.
+func (c *Client) unexpectedAnswer(path, reason string, body []byte) error {
+	return fmt.Errorf("unexpected answer from the Collinear API to %s: %s; the answer began with: %s", path, reason, excerpt(c.redact(string(body)), maxExcerpt))
+}

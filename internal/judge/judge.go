@@ -1,0 +1,173 @@
+// Package judge creates a judge on the Collinear platform at most once.
+//
+// Creating a judge is not idempotent and the API has no delete, so a request
+// whose answer was lost (a dropped connection, a 503 from a gateway, a
+// timeout) must not simply be sent again. The rule: list the space's judges
+// before creating; after an unknown outcome, list them again and claim the
+// one judge with the requested name and behaviour type that was not there
+// before. Names need not be unique, so a judge of the same name that existed
+// before the creation is never claimed, and two new candidates are an error
+// that names them rather than a guess. Only when the list shows that nothing
+// landed is the creation sent again.
+package judge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+)
+
+// API is what Create needs of the client.
+type API interface {
+	ListJudges(ctx context.Context, spaceID string) ([]client.Judge, error)
+	CreateJudge(ctx context.Context, req client.JudgeCreateRequest) (string, error)
+}
+
+// Options tunes Create.
+type Options struct {
+	// Resends bounds how many times a creation is sent again after an
+	// unknown outcome that the list showed stored nothing.
+	Resends int
+	// Wait runs before each resend (numbered from 1) and may end early with
+	// ctx's error; nil does not wait.
+	Wait func(ctx context.Context, resend int) error
+}
+
+// Result is a created (or recovered) judge.
+type Result struct {
+	ID string
+	// Recovered says the creation's answer was lost and the judge was found
+	// in the space's list instead.
+	Recovered bool
+	// SameName holds the ids of judges with the same name and behaviour
+	// type that were in the space before the creation: not ours, but worth
+	// telling the user about (an earlier run may have lost track of one).
+	SameName []string
+}
+
+// recoveryTimeout bounds the list that looks for a judge after an unknown
+// outcome when the caller's context has already ended (an interrupt): the
+// judge may exist, and finding it is what keeps it from being orphaned.
+const recoveryTimeout = 30 * time.Second
+
+// Create creates the judge req describes, at most once (see the package
+// comment). Its errors are the client's when nothing was created (the list
+// before failed, or the API refused the request), *AmbiguousError, or
+// *UnresolvedError.
+func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Options) (*Result, error) {
+	before, err := api.ListJudges(ctx, req.SpaceID)
+	if err != nil {
+		return nil, fmt.Errorf("listing the judges of space %s before creating judge %q (needed to recover from a lost answer without creating it twice); nothing was created: %w", req.SpaceID, req.Name, err)
+	}
+	known := make(map[string]bool, len(before))
+	res := &Result{}
+	for _, j := range before {
+		known[j.ID] = true
+		if matches(j, req) {
+			res.SameName = append(res.SameName, j.ID)
+		}
+	}
+
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 && opts.Wait != nil {
+			if err := opts.Wait(ctx, attempt-1); err != nil {
+				return nil, fmt.Errorf("judge %q was not created: the answer to the last attempt was lost, the list of space %s showed that it did not land, and the wait before sending it again ended: %w", req.Name, req.SpaceID, err)
+			}
+		}
+		id, err := api.CreateJudge(ctx, req)
+		if err == nil {
+			res.ID = id
+			return res, nil
+		}
+		var unknown *client.OutcomeUnknownError
+		if !errors.As(err, &unknown) {
+			return nil, err
+		}
+		candidates, lerr := newJudges(ctx, api, req, known)
+		switch {
+		case lerr != nil:
+			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, LookupErr: lerr}
+		case len(candidates) == 1:
+			res.ID, res.Recovered = candidates[0], true
+			return res, nil
+		case len(candidates) > 1:
+			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: err}
+		case unknown.ProbablyStored, attempt > opts.Resends:
+			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, NoneFound: true, ProbablyStored: unknown.ProbablyStored}
+		}
+	}
+}
+
+// newJudges lists the space again and returns the ids of the judges that
+// match req and were not known before.
+func newJudges(ctx context.Context, api API, req client.JudgeCreateRequest, known map[string]bool) ([]string, error) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
+		defer cancel()
+	}
+	after, err := api.ListJudges(ctx, req.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, j := range after {
+		if matches(j, req) && !known[j.ID] && !slices.Contains(ids, j.ID) {
+			ids = append(ids, j.ID)
+		}
+	}
+	return ids, nil
+}
+
+func matches(j client.Judge, req client.JudgeCreateRequest) bool {
+	return j.Name == req.Name && j.BehaviorType == req.BehaviorType
+}
+
+// AmbiguousError: after an unknown outcome, several judges with the requested
+// name and behaviour type appeared in the space, so which one this creation
+// made cannot be told. None is claimed and nothing is sent again.
+type AmbiguousError struct {
+	SpaceID, Name string
+	Candidates    []string
+	Cause         error // the unknown outcome
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("the answer to the creation of judge %q was lost (%v), and space %s now holds %d new judges with that name and behaviour type (ids %s) that were not there before; which one this creation made cannot be told, so none was adopted and nothing was sent again",
+		e.Name, e.Cause, e.SpaceID, len(e.Candidates), strings.Join(e.Candidates, ", "))
+}
+
+func (e *AmbiguousError) Unwrap() error { return e.Cause }
+
+// UnresolvedError: the creation's outcome stayed unknown. Either the list
+// after it failed (LookupErr), so the judge may or may not exist; or the list
+// shows no new judge (NoneFound), after the API answered 200
+// (ProbablyStored: it may yet appear) or after every allowed attempt.
+type UnresolvedError struct {
+	SpaceID, Name  string
+	Attempts       int
+	Cause          error // the last unknown outcome
+	LookupErr      error
+	NoneFound      bool
+	ProbablyStored bool
+}
+
+func (e *UnresolvedError) Error() string {
+	switch {
+	case e.LookupErr != nil:
+		return fmt.Sprintf("the creation of judge %q may or may not have reached the platform (%v), and listing space %s to find out failed (%v); it was not sent again, to avoid creating it twice",
+			e.Name, e.Cause, e.SpaceID, e.LookupErr)
+	case e.ProbablyStored:
+		return fmt.Sprintf("the API accepted the creation of judge %q (HTTP 200) but its answer could not be read (%v), and the judge is not in the list of space %s yet; it was not sent again, to avoid creating it twice",
+			e.Name, e.Cause, e.SpaceID)
+	}
+	return fmt.Sprintf("the creation of judge %q failed without an answer %d time(s) (last: %v); the list of space %s shows no new judge with that name, so none was created as far as the API shows, and it was not sent again",
+		e.Name, e.Attempts, e.Cause, e.SpaceID)
+}
+
+func (e *UnresolvedError) Unwrap() error { return e.Cause }

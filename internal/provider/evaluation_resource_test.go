@@ -1,0 +1,191 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
+)
+
+const evaluationAddress = "collinear_evaluation.test"
+
+// evaluationHCL is a judge and collinear_evaluation "test" of it over the
+// dataset with that id, with extra lines in the evaluation's block.
+func evaluationHCL(datasetID string, extra string) string {
+	return judgeHCL("tone") + fmt.Sprintf(`
+resource "collinear_evaluation" "test" {
+  space_id   = %q
+  dataset_id = %q
+  judge_ids  = [collinear_judge.test.id]
+  name       = "nightly"
+%s
+}
+`, testSpaceID, datasetID, extra)
+}
+
+// datasetInEmulator puts a one-row dataset in the emulator and returns its
+// id.
+func (e *accEnv) datasetInEmulator(name string) string {
+	e.t.Helper()
+	if _, err := e.emu.AddRows(testSpaceID, name, json.RawMessage(sampleRows[0])); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.emu.DatasetID(testSpaceID, name)
+}
+
+// runsAre checks the emulator's evaluation runs: how many, and that each
+// scored the dataset with the judge in state.
+func (e *accEnv) runsAre(n int, datasetID string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		judgeID, err := stateID(s, judgeAddress)
+		if err != nil {
+			return err
+		}
+		runs := e.emu.Evaluations()
+		if len(runs) != n {
+			return fmt.Errorf("the emulator started %d run(s), want %d", len(runs), n)
+		}
+		for _, r := range runs {
+			if r.DatasetID != datasetID || fmt.Sprint(r.JudgeIDs) != "["+judgeID+"]" || r.Name != "nightly" || !r.RollData {
+				return fmt.Errorf("run %+v does not score dataset %s with judge %s", r, datasetID, judgeID)
+			}
+		}
+		return nil
+	}
+}
+
+// dataJSONOfLastRun checks that data_json is what the emulator answered for
+// its last run.
+func (e *accEnv) dataJSONOfLastRun() knownvalue.Check {
+	return knownvalue.StringFunc(func(v string) error {
+		runs := e.emu.Evaluations()
+		if want := `{"evaluation_id":"` + runs[len(runs)-1].ID + `"}`; v != want {
+			return fmt.Errorf("data_json %s, want %s", v, want)
+		}
+		return nil
+	})
+}
+
+func TestAccEvaluation_runsOnceThenOnTriggers(t *testing.T) {
+	e := newAccEnv(t)
+	datasetID := e.datasetInEmulator("eval")
+	v1 := e.provider() + evaluationHCL(datasetID, `  triggers = { content = "v1" }`)
+	v2 := e.provider() + evaluationHCL(datasetID, `  triggers = { content = "v2" }`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: v1,
+				Check:  e.runsAre(1, datasetID),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(evaluationAddress, tfpath("message"), knownvalue.StringExact("Evaluation started")),
+					statecheck.ExpectKnownValue(evaluationAddress, tfpath("data_json"), e.dataJSONOfLastRun()),
+					statecheck.ExpectKnownValue(evaluationAddress, tfpath("roll_data"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(evaluationAddress, tfpath("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`))),
+				},
+			},
+			{
+				Config:           v1,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            e.runsAre(1, datasetID),
+			},
+			{
+				Config: v2,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(evaluationAddress, plancheck.ResourceActionReplace),
+					plancheck.ExpectResourceAction(judgeAddress, plancheck.ResourceActionNoop),
+				}},
+				Check: e.runsAre(2, datasetID),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(evaluationAddress, tfpath("data_json"), e.dataJSONOfLastRun()),
+				},
+			},
+		},
+	})
+	if n := e.requestsTo("POST", "/api/v1/dataset/assess/run"); n != 2 {
+		t.Fatalf("%d run requests, want 2", n)
+	}
+}
+
+// The demo's wiring: a dataset uploaded by collinear_dataset, read back for
+// its id, a judge, and a run that a new version of the file starts again.
+func TestAccEvaluation_wiredToDataset(t *testing.T) {
+	e := newAccEnv(t)
+	file := e.write("rows.jsonl", jsonl(sampleRows[:2]...))
+	config := e.provider() + datasetBlock("eval", file) + `
+data "collinear_dataset" "eval" {
+  space_id     = collinear_dataset.test.space_id
+  dataset_name = collinear_dataset.test.dataset_name
+  depends_on   = [collinear_dataset.test]
+}
+` + judgeHCL("tone") + fmt.Sprintf(`
+resource "collinear_evaluation" "test" {
+  space_id   = %q
+  dataset_id = data.collinear_dataset.eval.dataset_id
+  judge_ids  = [collinear_judge.test.id]
+  name       = "nightly"
+  triggers   = { content = collinear_dataset.test.content_sha256 }
+}
+`, testSpaceID)
+	datasetID := func() string { return e.emu.DatasetID(testSpaceID, "eval") }
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check:  func(s *terraform.State) error { return e.runsAre(1, datasetID())(s) },
+			},
+			emptyPlanStep(config),
+			{
+				PreConfig: func() { e.write("rows.jsonl", jsonl(sampleRows...)) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("collinear_dataset.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(evaluationAddress, plancheck.ResourceActionReplace),
+				}},
+				Check: func(s *terraform.State) error { return e.runsAre(2, datasetID())(s) },
+			},
+			emptyPlanStep(config),
+		},
+	})
+}
+
+// A run whose answer is lost is not started again: the apply stops with an
+// error that says how to check, and the resource is recorded as tainted.
+func TestAccEvaluation_lostAnswerIsNotResent(t *testing.T) {
+	e := newAccEnv(t)
+	datasetID := e.datasetInEmulator("eval")
+	e.emu.InjectFaults(emulator.Fault{Kind: emulator.Fault503, Path: "/api/v1/dataset/assess/run"})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      e.provider() + evaluationHCL(datasetID, ""),
+			ExpectError: wrapped(`(?s)Evaluation run outcome unknown.*may or may not have started.*It was not started again.*terraform untaint`),
+		}},
+	})
+	if n := e.requestsTo("POST", "/api/v1/dataset/assess/run"); n != 1 {
+		t.Fatalf("%d run requests, want 1", n)
+	}
+}
+
+func TestAccEvaluation_unknownDatasetFails(t *testing.T) {
+	e := newAccEnv(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      e.provider() + evaluationHCL(otherSpaceID, ""),
+			ExpectError: wrapped(`(?s)Dataset not found.*Check that dataset_id and every judge id belong to space_id`),
+		}},
+	})
+	if n := len(e.emu.Evaluations()); n != 0 {
+		t.Fatalf("%d runs started", n)
+	}
+}

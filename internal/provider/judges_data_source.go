@@ -1,0 +1,129 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = (*judgesDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*judgesDataSource)(nil)
+)
+
+// NewJudgesDataSource returns the collinear_judges data source.
+func NewJudgesDataSource() datasource.DataSource { return &judgesDataSource{} }
+
+type judgesDataSource struct {
+	data *providerData
+}
+
+type judgesDataModel struct {
+	SpaceID types.String `tfsdk:"space_id"`
+	Name    types.String `tfsdk:"name"`
+	Judges  types.List   `tfsdk:"judges"`
+	IDs     types.List   `tfsdk:"ids"`
+}
+
+// judgeDashboardAttrTypes is one element of `judges`: JudgeDashboardDTO.
+var judgeDashboardAttrTypes = map[string]attr.Type{
+	"id":            types.StringType,
+	"name":          types.StringType,
+	"behavior_type": types.StringType,
+}
+
+func (d *judgesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_judges"
+}
+
+func (d *judgesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the judges of a space, optionally only those with a given name, so that a configuration can use judges made in the Collinear UI.",
+		Attributes: map[string]schema.Attribute{
+			"space_id": schema.StringAttribute{
+				MarkdownDescription: "UUID of the space.",
+				Required:            true,
+				Validators:          []validator.String{isUUID()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Only judges with exactly this name. Names need not be unique, so several judges may match.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"judges": schema.ListNestedAttribute{
+				MarkdownDescription: "The judges, in the platform's order, as the API lists them.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":            schema.StringAttribute{MarkdownDescription: "The judge's id.", Computed: true},
+						"name":          schema.StringAttribute{MarkdownDescription: "The judge's name.", Computed: true},
+						"behavior_type": schema.StringAttribute{MarkdownDescription: "One of " + quotedList(client.JudgeBehaviorTypes) + ".", Computed: true},
+					},
+				},
+			},
+			"ids": schema.ListAttribute{
+				MarkdownDescription: "The ids of `judges`, in the same order: ready for `collinear_evaluation.judge_ids`.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *judgesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *judgesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m judgesDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	c := d.data.apiClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = d.data.withMaskedKey(ctx)
+	judges, err := c.ListJudges(ctx, m.SpaceID.ValueString())
+	if err != nil {
+		summary := "Unable to list the judges"
+		var apiErr *client.APIError
+		switch {
+		case errors.Is(err, client.ErrSpaceNotFound):
+			summary = "Space not found"
+		case errors.As(err, &apiErr):
+			summary = apiErr.Summary()
+		}
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("Listing the judges of space %s: %s", m.SpaceID.ValueString(), err))
+		return
+	}
+	var elems, ids []attr.Value
+	for _, j := range judges {
+		if !m.Name.IsNull() && j.Name != m.Name.ValueString() {
+			continue
+		}
+		obj, diags := types.ObjectValue(judgeDashboardAttrTypes, map[string]attr.Value{
+			"id": types.StringValue(j.ID), "name": types.StringValue(j.Name), "behavior_type": types.StringValue(j.BehaviorType),
+		})
+		resp.Diagnostics.Append(diags...)
+		elems = append(elems, obj)
+		ids = append(ids, types.StringValue(j.ID))
+	}
+	var diags diag.Diagnostics
+	m.Judges, diags = types.ListValue(types.ObjectType{AttrTypes: judgeDashboardAttrTypes}, elems)
+	resp.Diagnostics.Append(diags...)
+	m.IDs, diags = types.ListValue(types.StringType, ids)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
