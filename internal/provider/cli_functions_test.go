@@ -74,6 +74,7 @@ func (c *cliEnv) withoutKey(fn func()) {
 // fail on a bad row or on more rows than the precondition allows; nothing is
 // sent. With a key, row_ids gives the ids the API returned.
 func TestAccCLI_offlineChecksNeedNoKey(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.skipBelow("1.8.0") // provider functions
 	c.configure("")

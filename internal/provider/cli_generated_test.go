@@ -41,6 +41,7 @@ func (c *cliEnv) copyExample(dir string) {
 // apply with nothing sent. The natural configuration,
 // a path known at plan, fails at plan with an error pointing at the pattern.
 func TestAccCLI_fileWrittenDuringApply(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.skipBelow("1.4.0") // terraform_data
 	c.copyExample("generated-file")

@@ -11,6 +11,7 @@ import (
 // TestAccCLI_judgeReplaceAndDestroyWarn: the plan of a replacement says the
 // old judge stays; destroy sends nothing and says judge and run stay.
 func TestAccCLI_judgeReplaceAndDestroyWarn(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	datasetID := c.datasetInEmulator("eval")
 	c.configure(evaluationHCL(datasetID, ""))
@@ -62,6 +63,7 @@ func TestAccCLI_judgeReplaceAndDestroyWarn(t *testing.T) {
 // is not started again; the error says how to keep it, and after `terraform
 // untaint` the plan is empty.
 func TestAccCLI_evaluationUnknownOutcomeUntaint(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	datasetID := c.datasetInEmulator("eval")
 	c.configure(evaluationHCL(datasetID, ""))

@@ -77,6 +77,7 @@ func (e *accEnv) storedIDs(name string) []string {
 // re-apply that CI runs replaces the tainted resource: its create looks the
 // dataset up, adopts the four rows already there and sends only the rest.
 func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 10)
 	c.writeWork("rows.jsonl", jsonl(rows...))
@@ -121,6 +122,7 @@ func TestAccCLI_createResumesAfterFailedBatch(t *testing.T) {
 // TestAccCLI_savedPlanRefusesEditedFile: a file edited between `terraform
 // plan -out` and `terraform apply PLAN` is refused and nothing is sent.
 func TestAccCLI_savedPlanRefusesEditedFile(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -142,6 +144,7 @@ func TestAccCLI_savedPlanRefusesEditedFile(t *testing.T) {
 // promptly; the batches that landed are in state, and the next apply sends
 // only the rest, each row once.
 func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 6)
 	c.writeWork("rows.jsonl", jsonl(rows...))
@@ -190,6 +193,7 @@ func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
 // -parallelism=10 while the API answers 429 beyond a request rate: all
 // succeed, each row is stored once.
 func TestAccCLI_parallelDatasetsUnderRateLimit(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configureWithProvider(`provider "collinear" { max_retries = 20 }`, fmt.Sprintf(`resource "collinear_dataset" "test" {
@@ -222,6 +226,7 @@ func TestAccCLI_parallelDatasetsUnderRateLimit(t *testing.T) {
 // attempt, the status and the wait; each batch an INFO line with rows sent
 // and elapsed time.
 func TestAccCLI_retriesAndProgressAreLogged(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(numberedRows(1, 4)...))
 	c.configure(datasetHCL(`"rows.jsonl"`, "  batch_size = 2"))
@@ -252,6 +257,7 @@ func TestAccCLI_retriesAndProgressAreLogged(t *testing.T) {
 // TestAccCLI_lookupUnavailableWarns: a refresh whose lookup route is missing
 // warns and keeps state; the plan stays empty.
 func TestAccCLI_lookupUnavailableWarns(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -270,6 +276,7 @@ func TestAccCLI_lookupUnavailableWarns(t *testing.T) {
 // TestAccCLI_createTimeoutKeepsWhatLanded: a create that runs past its
 // timeouts block stops, and the batches that landed are in state.
 func TestAccCLI_createTimeoutKeepsWhatLanded(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 6)
 	c.writeWork("rows.jsonl", jsonl(rows...))

@@ -44,6 +44,7 @@ func planFileText(t *testing.T, planFile string) string {
 // saved plan, as the docs say: the test checks that too, so that it is known
 // to see into saved plans (zip archives, compressed).
 func TestAccCLI_apiKeyNeverLeaks(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))

@@ -225,6 +225,7 @@ func datasetHCL(file string, extra ...string) string {
 // TestAccCLI_removedRowsWarn: removing rows from the source plans no upload
 // and warns how many rows stay on the platform.
 func TestAccCLI_removedRowsWarn(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"${path.module}/data/rows.jsonl"`))
@@ -252,6 +253,7 @@ func TestAccCLI_removedRowsWarn(t *testing.T) {
 
 // TestAccCLI_destroyWarns: destroy sends nothing and says the dataset stays.
 func TestAccCLI_destroyWarns(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -274,6 +276,7 @@ func TestAccCLI_destroyWarns(t *testing.T) {
 // the same configuration and state in another directory (another machine or
 // CI runner) plans nothing.
 func TestAccCLI_checkoutElsewherePlansEmpty(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("data/rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"${path.module}/data/rows.jsonl"`))
@@ -310,6 +313,7 @@ func TestAccCLI_checkoutElsewherePlansEmpty(t *testing.T) {
 // TestAccCLI_unusualRowsWarn: an unusual role and a conversation whose last
 // turn is not the user's are warnings, not errors.
 func TestAccCLI_unusualRowsWarn(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(
 		`{"conv_prefix":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}],"response":{"role":"assistant","content":"Again"}}`,
@@ -338,6 +342,7 @@ func TestAccCLI_unusualRowsWarn(t *testing.T) {
 // are reported; rows that left the source, which stay on the platform, are
 // not reported as foreign on later plans.
 func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -365,6 +370,7 @@ func TestAccCLI_foreignRowsWarnButReleasedRowsDoNot(t *testing.T) {
 // the apply looks the dataset up, finds the rows it sent and records them
 // with their ids, never sending them again; the next plan is empty.
 func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -387,6 +393,7 @@ func TestAccCLI_wrongIDCountKeepsRowsAndRefreshFindsIDs(t *testing.T) {
 // TestAccCLI_largeListModeWarns: past 5,000 rows a plan in list mode warns to
 // switch to compact_row_ids; in compact mode it does not.
 func TestAccCLI_largeListModeWarns(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(numberedRows(1, listModeWarnRows+1)...))
 	c.configure(datasetHCL(`"rows.jsonl"`))
@@ -416,6 +423,7 @@ func TestAccCLI_largeListModeWarns(t *testing.T) {
 // id held before (as an unknown single string would) or the chunk next to the
 // change (as a list would).
 func TestAccCLI_compactAppendPlanShowsOnlyNewChunks(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 2*rowIDsPerChunk+500)
 	c.writeWork("rows.jsonl", jsonl(rows...))

@@ -11,6 +11,7 @@ import (
 // the plan, naming the file, row, line and field and how to fix it, and the
 // apply sends nothing: no byte is uploaded changed.
 func TestAccCLI_textThatWouldChangeIsRefusedAtPlan(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	for _, tc := range []struct {
 		file, content, summary string
@@ -48,6 +49,7 @@ func TestAccCLI_textThatWouldChangeIsRefusedAtPlan(t *testing.T) {
 // error naming the field meant, the unknown keys in one warning that lists
 // each, which Terraform cannot fold into "similar warnings".
 func TestAccCLI_everyUnknownKeyIsShown(t *testing.T) {
+	t.Parallel()
 	c := newCLIEnv(t)
 	rows := func(label string) string {
 		return jsonl(

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
@@ -18,7 +19,7 @@ func TestAccDataset_wrongKey(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
 	const wrongKey = "wrong-key-0123456789"
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      e.providerWithKey(wrongKey) + datasetBlock("eval", file),
@@ -43,7 +44,7 @@ func TestAccDataset_forbiddenSpace(t *testing.T) {
 	e := newAccEnv(t)
 	e.emu.ForbidSpace(testSpaceID)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      e.fileResource("eval", file),
@@ -60,21 +61,20 @@ func TestAccDataset_objectResponse(t *testing.T) {
 	e := newAccEnv(t)
 	e.emu.SetShape(emulator.ShapeObject)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: e.fileResource("eval", file),
-				Check: resource.ComposeAggregateTestCheckFunc(
-					e.checkRowIDsMatchEmulator("eval"),
-					func(s *terraform.State) error {
-						got := s.RootModule().Resources["collinear_dataset.test"].Primary.Attributes["dataset_id"]
-						if want := e.emu.DatasetID(testSpaceID, "eval"); got != want || got == "" {
-							return fmt.Errorf("dataset_id = %q, want %q", got, want)
+				ConfigStateChecks: []statecheck.StateCheck{
+					e.rowIDsMatchEmulator("eval"),
+					datasetStateCheck(func(attrs map[string]any) error {
+						if got, want := attrs["dataset_id"], e.emu.DatasetID(testSpaceID, "eval"); got != want || want == "" {
+							return fmt.Errorf("dataset_id = %v, want %q", got, want)
 						}
 						return nil
-					},
-				),
+					}),
+				},
 			},
 			emptyPlanStep(e.fileResource("eval", file)),
 		},
@@ -95,7 +95,7 @@ func TestAccDataset_numericIDs(t *testing.T) {
 	t.Cleanup(emu.Close)
 	e.emu = emu
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: e.fileResource("eval", file),
@@ -139,7 +139,7 @@ func TestAccDataset_apiErrorsReachTheUser(t *testing.T) {
 				e.emu.InjectFaults(c.fault)
 			}
 			file := e.write("rows.jsonl", jsonl(sampleRows...))
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      e.fileResource("eval", file),
@@ -158,7 +158,7 @@ func TestAccDataset_apiErrorsReachTheUser(t *testing.T) {
 func TestAccProvider_insecureHTTPRefused(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			// 192.0.2.1 is TEST-NET-1: nothing is there, and nothing is sent.
@@ -178,7 +178,7 @@ provider "collinear" {
 func TestAccProvider_userAgent(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: e.fileResource("eval", file),

@@ -58,7 +58,7 @@ func TestAccDataset_compactRowIDs(t *testing.T) {
 	rows := numberedRows(1, 4)
 	file := e.write("rows.jsonl", jsonl(rows...))
 	compact := e.fileResource("eval", file, "  compact_row_ids = true")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: compact, Check: e.checkRowIDsJSONMatchEmulator("eval")},

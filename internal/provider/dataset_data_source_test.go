@@ -25,7 +25,7 @@ output "first_response" {
   value = jsondecode(data.collinear_dataset.read.rows_json)[0].response
 }
 `, testSpaceID)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: config,
@@ -58,7 +58,7 @@ output "first_response" {
 // names it.
 func TestAccDatasetDataSource_notFound(t *testing.T) {
 	e := newAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: e.provider() + fmt.Sprintf(`

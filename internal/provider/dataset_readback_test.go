@@ -27,7 +27,7 @@ func TestAccDataset_rowsDeletedOnPlatform(t *testing.T) {
 	e := newAccEnv(t)
 	rows := fiveRows()
 	file := e.write("rows.jsonl", jsonl(rows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("eval", file)},
@@ -70,7 +70,7 @@ func TestAccDataset_rowsDeletedOnPlatform(t *testing.T) {
 func TestAccDataset_datasetDeletedOnPlatform(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("eval", file)},
@@ -95,7 +95,7 @@ func TestAccDataset_datasetDeletedOnPlatform(t *testing.T) {
 func TestAccDataset_foreignRowsLeftAlone(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("eval", file)},
@@ -119,7 +119,7 @@ func TestAccDataset_lookupUnavailable(t *testing.T) {
 		t.Run(kind.String(), func(t *testing.T) {
 			e := newAccEnv(t)
 			file := e.write("rows.jsonl", jsonl(sampleRows...))
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{
 					{Config: e.fileResource("eval", file)},
@@ -157,7 +157,7 @@ func TestAccDataset_importAdoptsRows(t *testing.T) {
 	}
 	file := e.write("rows.jsonl", jsonl(rows...))
 	extra := []string{rowJSON("Extra 1", "E1", 1), rowJSON("Extra 2", "E2", 0), rowJSON("Extra 3", "E3", 1)}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

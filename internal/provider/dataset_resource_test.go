@@ -18,7 +18,7 @@ var sampleRows = []string{
 func TestAccDataset_createFromJSONL(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -46,7 +46,7 @@ func TestAccDataset_createFromJSONL(t *testing.T) {
 func TestAccDataset_createFromJSONArray(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.json", "[\n"+sampleRows[0]+",\n"+sampleRows[1]+"\n]\n")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -66,7 +66,7 @@ func TestAccDataset_createFromCSV(t *testing.T) {
 	file := e.write("rows.csv", "conv_prefix,response,ground_truth,context\n"+
 		"Hey how are you?,\"I'm good, thanks\",1,greeting\n"+
 		"\"Say \"\"hi\"\"\",hi,0,\n")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -115,7 +115,7 @@ const inlineTwoRows = `[
 
 func TestAccDataset_createFromRows(t *testing.T) {
 	e := newAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -145,7 +145,7 @@ func TestAccDataset_appendRows(t *testing.T) {
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
 	extra := []string{rowJSON("New question 1", "New answer 1", 1), rowJSON("New question 2", "New answer 2", 0)}
 	var firstIDs []string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -201,7 +201,7 @@ func TestAccDataset_appendRows(t *testing.T) {
 func TestAccDataset_duplicateRows(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows[0], sampleRows[0]))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("dups", file), Check: e.checkRowIDsMatchEmulator("dups")},
@@ -225,7 +225,7 @@ func TestAccDataset_duplicateRows(t *testing.T) {
 func TestAccDataset_removeRow(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("eval", file)},
@@ -264,7 +264,7 @@ func TestAccDataset_removeRow(t *testing.T) {
 func TestAccDataset_rename(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: e.fileResource("old-name", file)},
@@ -287,7 +287,7 @@ func TestAccDataset_destroySendsNothing(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
 	var before int
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			// The refresh before a destroy reads the dataset back; the

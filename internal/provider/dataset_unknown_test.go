@@ -30,7 +30,7 @@ resource "collinear_dataset" "test" {
 func TestAccDataset_pathUnknownAtPlan(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows...))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: unknownPathConfig(e, file),
@@ -51,7 +51,7 @@ func TestAccDataset_pathUnknownAtPlan(t *testing.T) {
 func TestAccDataset_badRowsUnknownAtPlanFailAtApply(t *testing.T) {
 	e := newAccEnv(t)
 	file := e.write("rows.jsonl", jsonl(sampleRows[0], `{"conv_prefix":[{"role":"user","content":"x"}],"response":{"role":"assistant","content":"y"},"ground_truth":"1"}`))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      unknownPathConfig(e, file),

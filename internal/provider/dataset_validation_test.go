@@ -88,7 +88,7 @@ resource "collinear_dataset" "test" {
 		PlanOnly:    true,
 		ExpectError: regexp.MustCompile(`(?i)file.*rows|rows.*file`),
 	})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    steps,
 	})

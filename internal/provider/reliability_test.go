@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
@@ -64,20 +64,20 @@ func TestAccReliability_retries(t *testing.T) {
 			e := newAccEnv(t)
 			e.emu.InjectFaults(faults...)
 			file := e.write("rows.jsonl", jsonl(sampleRows...))
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: e.fileResource("eval", file),
-					Check: resource.ComposeAggregateTestCheckFunc(
-						e.checkRowIDsMatchEmulator("eval"),
-						func(*terraform.State) error { return e.checkEachRowOnce("eval", sampleRows) },
-						func(*terraform.State) error {
+					ConfigStateChecks: []statecheck.StateCheck{
+						e.rowIDsMatchEmulator("eval"),
+						e.eachRowOnce("eval", sampleRows),
+						emulatorHolds(func() error {
 							if n := uploadAttempts(e); n != len(faults)+1 {
 								return fmt.Errorf("%d upload attempts, want %d", n, len(faults)+1)
 							}
 							return nil
-						},
-					),
+						}),
+					},
 				}},
 			})
 		})
@@ -93,15 +93,15 @@ func TestAccReliability_commitThenDrop(t *testing.T) {
 			e := newAccEnv(t)
 			e.emu.InjectFaults(emulator.Fault{Kind: kind, Path: "/api/v1/dataset/upload"})
 			file := e.write("rows.jsonl", jsonl(sampleRows...))
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{
 					{
 						Config: e.fileResource("eval", file),
-						Check: resource.ComposeAggregateTestCheckFunc(
-							e.checkRowIDsMatchEmulator("eval"),
-							func(*terraform.State) error { return e.checkEachRowOnce("eval", sampleRows) },
-						),
+						ConfigStateChecks: []statecheck.StateCheck{
+							e.rowIDsMatchEmulator("eval"),
+							e.eachRowOnce("eval", sampleRows),
+						},
 					},
 					emptyPlanStep(e.fileResource("eval", file)),
 				},
@@ -131,7 +131,7 @@ func TestAccReliability_updateResumesAfterFailedBatch(t *testing.T) {
 	all := append(append([]string{}, base...), added...)
 	file := e.write("rows.jsonl", jsonl(base...))
 	config := e.fileResource("eval", file, "  batch_size = 2")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
@@ -155,10 +155,10 @@ func TestAccReliability_updateResumesAfterFailedBatch(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{expectNewRowIDs{total: 12, unknown: 6}},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					e.checkRowIDsMatchEmulator("eval"),
-					func(*terraform.State) error { return e.checkEachRowOnce("eval", all) },
-					func(*terraform.State) error {
+				ConfigStateChecks: []statecheck.StateCheck{
+					e.rowIDsMatchEmulator("eval"),
+					e.eachRowOnce("eval", all),
+					emulatorHolds(func() error {
 						sent := 0
 						for _, u := range e.uploads() {
 							sent += len(u)
@@ -167,8 +167,8 @@ func TestAccReliability_updateResumesAfterFailedBatch(t *testing.T) {
 							return fmt.Errorf("the resumed apply sent %d rows, want the 6 missing", sent)
 						}
 						return nil
-					},
-				),
+					}),
+				},
 			},
 			emptyPlanStep(config),
 		},
