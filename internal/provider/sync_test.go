@@ -56,7 +56,7 @@ func (c *cliEnv) planIsEmpty() {
 	if res.exitCode != 0 {
 		c.t.Fatalf("plan exited %d, want 0 (no changes)\n%s\n%s", res.exitCode, res.stdout, res.stderr)
 	}
-	if strings.Contains(res.stdout, "changed outside of Terraform") {
+	if strings.Contains(res.stdout, "changed outside of") {
 		c.t.Fatalf("the plan reports changes outside of Terraform:\n%s", res.stdout)
 	}
 }
