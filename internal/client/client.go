@@ -8,6 +8,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -47,7 +48,10 @@ type Config struct {
 	RetryWaitMin time.Duration // default 1s
 	RetryWaitMax time.Duration // default 30s; also caps a Retry-After
 	HTTPClient   *http.Client  // optional client to start from (tests); nil uses a clean default
-	Logger       Logger        // nil: no logs
+	// Logger gives the logger for one request from that request's context,
+	// so that log lines carry the caller's fields (say, which Terraform
+	// operation is running). Nil: no logs.
+	Logger func(ctx context.Context) Logger
 	// AllowInsecureHTTP permits a plain http:// BaseURL whose host is not
 	// loopback. Without it such a URL is refused, because the API key would
 	// cross the network in clear text.
@@ -64,7 +68,7 @@ type Client struct {
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 	httpClient   *http.Client
-	logger       Logger
+	logger       func(context.Context) Logger
 }
 
 // New checks the configuration and builds a client.
@@ -104,11 +108,16 @@ func New(cfg Config) (*Client, error) {
 	if c.retryWaitMax < c.retryWaitMin {
 		c.retryWaitMax = c.retryWaitMin
 	}
-	if c.logger == nil {
-		c.logger = discardLogger{}
-	}
 	c.httpClient = newHTTPClient(cfg.HTTPClient)
 	return c, nil
+}
+
+// log is the logger for a request made with ctx.
+func (c *Client) log(ctx context.Context) Logger {
+	if c.logger == nil {
+		return discardLogger{}
+	}
+	return c.logger(ctx)
 }
 
 // newHTTPClient copies base (or builds a default) and disables redirects: a

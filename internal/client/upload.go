@@ -66,7 +66,7 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 		}
 		return nil, err
 	}
-	c.logger.Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
+	c.log(ctx).Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
 	return res, nil
 }
 
