@@ -4,321 +4,312 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-const (
-	// maxIDLength bounds one row id, in bytes.
-	maxIDLength = 1 << 10
-	// maxRowsInAnswer bounds the ids (or annotations) read from one answer.
-	maxRowsInAnswer = 50_000_000
-	// headKeep is how much of an answer's beginning is kept for excerpts.
-	headKeep = 4 << 10
-)
-
-// trackingReader remembers the beginning of a stream, for excerpts, and the
-// first read error other than io.EOF, to tell a cut-off answer (the
-// connection failed) from a malformed one.
-type trackingReader struct {
-	r    io.Reader
-	head []byte
-	err  error
-}
-
-func (t *trackingReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if room := headKeep - len(t.head); room > 0 && n > 0 {
-		t.head = append(t.head, p[:min(n, room)]...)
-	}
-	if err != nil && err != io.EOF && t.err == nil {
-		t.err = err
-	}
-	return n, err
-}
-
-// uploadDecoder reads an upload's answer as a stream.
-type uploadDecoder struct {
-	tr     *trackingReader
-	s      *jsonScanner
-	redact func(string) string
-	ids    []string
-	id     jsonID // the id of the row being read
-	text   []byte // the message being read
+// AnswerRow is one element of a streamed upload answer, handed to the caller
+// as it is decoded. It and its slices are reused: valid only during the call.
+//
+// HasContent is set when the element echoed the row usably: conv_prefix is a
+// list of {role, content} messages (role a string; content a string, or
+// anything else kept as compact JSON), response is such a message or a plain
+// string, ground_truth is absent, null or an integer (a number, or a string
+// holding one), and context is absent, null or a string. When a field is of
+// another type, HasContent is false and the content fields are zero: the row
+// and its id still count. Keys are matched exactly; unknown keys are ignored.
+type AnswerRow struct {
+	Index      int    // 0-based position in the answer
+	ID         string // "" when the element has no id
+	HasContent bool   // the element echoed the row (conv_prefix and response present)
+	ConvPrefix []Message
+	// Response is {role, content}; when the API gave the response as a
+	// plain string, Role is "" and Content the string.
+	Response    Message
+	GroundTruth *int64
+	Context     *string
 }
 
 // DecodeUploadResponse decodes the answer of a successful upload as a stream:
 //
 //   - a JSON array of the stored rows, each an object whose "id" is a string
-//     or a number (kept as written), read one element at a time;
+//     or a number (kept as written), read one element at a time and handed
+//     to each (which may be nil);
 //   - or the documented {"dataset_id": ..., "message": ...} object (IDs nil).
 //
 // An answer that breaks off (EOF or a read error midway) is an
 // *OutcomeUnknownError with ProbablyStored and the ids read so far. Anything
 // else that is not understood is an *UnexpectedResponseError with a short
-// printable excerpt and the ids read so far.
-func DecodeUploadResponse(r io.Reader) (*UploadResult, error) {
-	return decodeUploadResponse(r, func(s string) string { return s })
+// printable excerpt and the ids read so far. An element without a usable id
+// is handed to each (with ID "") before it ends the answer so.
+func DecodeUploadResponse(r io.Reader, each func(*AnswerRow)) (*UploadResult, error) {
+	return decodeUploadResponse(r, func(s string) string { return s }, each)
 }
 
-// decodeUploadResponse reads the answer in one pass. It keeps the behaviour
-// of the encoding/json decoder it replaced (see reference_test.go), which
-// read the top-level array or object token by token and each row or member
-// value whole: a row's problems are found only once the row is complete.
-func decodeUploadResponse(r io.Reader, redact func(string) string) (*UploadResult, error) {
-	d := &uploadDecoder{tr: &trackingReader{r: r}, redact: redact}
-	d.s = newJSONScanner(d.tr)
+// uploadDecoder reads an upload's answer as a stream.
+type uploadDecoder struct {
+	*answerReader
+	each    func(*AnswerRow)
+	ids     []string
+	id      []byte // the id being read
+	content answerContent
+	row     AnswerRow
+}
 
-	c, ok := d.s.peekNonSpace()
-	if !ok {
-		if d.tr.err == nil {
-			return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object")
-		}
-		return nil, d.fail(io.ErrUnexpectedEOF)
+func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*AnswerRow)) (*UploadResult, error) {
+	d := &uploadDecoder{answerReader: newAnswerReader(r, redact), each: each}
+	res, err := d.answer()
+	if err != nil {
+		return nil, d.fail(err)
 	}
+	return res, nil
+}
+
+func (d *uploadDecoder) answer() (*UploadResult, error) {
 	var res *UploadResult
 	var err error
-	switch c {
-	case '[':
+	switch d.dec.PeekKind() {
+	case jsontext.KindBeginArray:
 		res, err = d.rows()
-	case '{':
+	case jsontext.KindBeginObject:
 		res, err = d.object()
-	default:
-		kind, text, err := d.s.appendRawText(nil, 0)
-		if err != nil {
-			return nil, d.fail(err)
+	case jsontext.KindInvalid:
+		_, err = d.dec.ReadToken()
+		if err == io.EOF && d.tr.err == nil {
+			return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object", nil)
 		}
-		return nil, d.unexpected("expected a JSON array of rows or an object, got " + describeScalar(kind, text))
+		return nil, err
+	default:
+		got, err := d.describeNext()
+		if err != nil {
+			return nil, err
+		}
+		return nil, d.unexpected("expected a JSON array of rows or an object, got "+got, nil)
 	}
 	if err != nil {
 		return nil, err
 	}
-	// Anything but the end of the input after the answer is trailing data,
-	// unless the connection failed after the answer was complete: the
-	// answer read is then whole and is kept, and the read error does not
-	// matter.
-	if _, more := d.s.peekNonSpace(); more && d.tr.err == nil {
-		return nil, d.unexpected("unexpected data after the end of the JSON answer")
+	if err := d.end(d.ids); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
 
 func (d *uploadDecoder) rows() (*UploadResult, error) {
-	d.s.consume() // '['
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
 	d.ids = []string{}
-	for first := true; ; first = false {
-		more, err := d.s.arrayNext(first)
+	for {
+		more, err := d.next()
 		if err != nil {
-			return nil, d.fail(err)
+			return nil, err
 		}
 		if !more {
 			return &UploadResult{IDs: d.ids}, nil
 		}
 		n := len(d.ids)
 		if n >= maxRowsInAnswer {
-			return nil, d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer))
+			return nil, d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer), d.ids)
 		}
-		id, problem, err := d.row()
+		problem, err := d.element(n)
 		if err != nil {
-			return nil, d.fail(err)
+			return nil, err
 		}
 		if problem != "" {
-			return nil, d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem))
+			return nil, d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem), d.ids)
 		}
-		d.ids = append(d.ids, id)
 	}
 }
 
-// row reads one element of the rows and returns its id, or a problem
-// phrased to follow "row N of the answer ".
-func (d *uploadDecoder) row() (id, problem string, err error) {
-	s := d.s
-	c, err := s.nonSpace()
-	if err != nil {
-		return "", "", err
-	}
-	switch kind := kindOf(c); kind {
-	case kindObject:
-		s.consume()
-		d.id.reset()
-		for first := true; ; first = false {
-			key, more, err := s.objectKey(first)
-			if err != nil {
-				return "", "", err
-			}
-			if !more {
-				break
-			}
-			// The last "id" counts, matched as encoding/json matches a
-			// struct field: "ID" is the id too.
-			if keyIs(key, "ID") {
-				err = d.id.read(s, 1)
-			} else {
-				err = s.skipValue(1)
-			}
-			if err != nil {
-				return "", "", err
-			}
-		}
-		id, problem = d.id.render()
-		return id, problem, nil
-	case kindNull:
-		if _, err := s.readLiteral(); err != nil {
-			return "", "", err
-		}
-		return "", "is null, not an object with an id", nil
+// element reads element n of the rows, keeps its id and hands it to each. It
+// returns a problem phrased to follow "row N of the answer ".
+func (d *uploadDecoder) element(n int) (string, error) {
+	switch k := d.dec.PeekKind(); k {
+	case jsontext.KindBeginObject:
+	case jsontext.KindNull, jsontext.KindFalse, jsontext.KindTrue, jsontext.KindString, jsontext.KindNumber, jsontext.KindBeginArray:
+		return "is " + kindName(k) + ", not an object with an id", d.skip()
 	default:
-		if err := s.skipValue(0); err != nil {
-			return "", "", err
-		}
-		return "", fmt.Sprintf("is a JSON %s, not an object with an id", kind), nil
+		return "", d.skip() // the error PeekKind found
 	}
+	if err := d.enter(); err != nil {
+		return "", err
+	}
+	idKind := jsontext.KindInvalid
+	d.id = d.id[:0]
+	d.content.reset()
+	for {
+		name, more, err := d.member()
+		if err != nil {
+			return "", err
+		}
+		if !more {
+			break
+		}
+		switch {
+		case string(name) == "id":
+			idKind, d.id, err = d.readID(d.id[:0])
+		case d.each != nil:
+			err = d.content.field(d.answerReader, string(name))
+		default:
+			err = d.skip()
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	problem := idProblem(idKind, d.id)
+	var id string
+	if problem == "" {
+		id = string(d.id)
+		d.ids = append(d.ids, id)
+	}
+	if d.each != nil {
+		d.content.fill(&d.row, n, id)
+		d.each(&d.row)
+	}
+	if problem != "" {
+		return "has " + problem, nil
+	}
+	return "", nil
 }
 
 func (d *uploadDecoder) object() (*UploadResult, error) {
-	s := d.s
-	s.consume() // '{'
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
 	res := &UploadResult{}
-	for first := true; ; first = false {
-		key, more, err := s.objectKey(first)
-		if err != nil {
-			return nil, d.fail(err)
+	var text []byte
+	for {
+		name, more, err := d.member()
+		if err != nil || !more {
+			return res, err
 		}
-		if !more {
-			return res, nil
-		}
-		// The keys of the top-level object are matched exactly.
-		switch string(key) {
+		var k jsontext.Kind
+		switch string(name) {
 		case "dataset_id":
-			if err := d.id.read(s, 0); err != nil {
-				return nil, d.fail(err)
+			if k, text, err = d.readID(text[:0]); err != nil || k == jsontext.KindNull {
+				break
 			}
-			if d.id.kind == kindNull {
-				continue
+			if idProblem(k, text) != "" {
+				return nil, d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB", nil)
 			}
-			id, problem := d.id.render()
-			if problem != "" {
-				return nil, d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB")
-			}
-			res.DatasetID = id
+			res.DatasetID = string(text)
 		case "message":
-			var kind jsonKind
-			if kind, d.text, err = s.appendRawText(d.text[:0], 0); err != nil {
-				return nil, d.fail(err)
-			}
-			if kind != kindNull {
-				res.Message = excerpt(d.redact(string(d.text)), maxDetail)
+			if k, text, err = d.readText(text[:0]); err == nil && k != jsontext.KindNull {
+				res.Message = excerpt(d.redact(string(text)), maxDetail)
 			}
 		default:
-			if err := s.skipValue(0); err != nil {
-				return nil, d.fail(err)
-			}
+			err = d.skip()
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-}
-
-// jsonID is an id as last written in an object.
-type jsonID struct {
-	kind jsonKind // kindNone when there was none
-	text []byte   // a string's text, or a number as written
-}
-
-func (id *jsonID) reset() { id.kind, id.text = kindNone, id.text[:0] }
-
-// read reads a value that should be an id; depth is as for skipValue.
-func (id *jsonID) read(s *jsonScanner, depth int) error {
-	c, err := s.nonSpace()
-	if err != nil {
-		return err
-	}
-	id.kind, id.text = kindOf(c), id.text[:0]
-	switch id.kind {
-	case kindString:
-		id.text, err = s.appendString(id.text)
-	case kindNumber:
-		id.text, err = s.appendNumber(id.text)
-	default:
-		err = s.skipValue(depth)
-	}
-	return err
-}
-
-// render checks an id: a non-empty string or a number (kept as written), at
-// most maxIDLength bytes. It returns a problem phrased to follow "row N of
-// the answer " when the id is not usable.
-func (id *jsonID) render() (string, string) {
-	switch id.kind {
-	case kindNone:
-		return "", "has no \"id\""
-	case kindString, kindNumber:
-		if len(id.text) == 0 {
-			return "", "has an empty id"
-		}
-		if len(id.text) > maxIDLength {
-			return "", fmt.Sprintf("has an id of %d bytes, more than the %d allowed", len(id.text), maxIDLength)
-		}
-		return string(id.text), ""
-	case kindNull:
-		return "", "has an id that is null"
-	case kindObject:
-		return "", "has an id that is an object, not a string or a number"
-	case kindArray:
-		return "", "has an id that is an array, not a string or a number"
-	}
-	return "", "has an id that is a boolean, not a string or a number"
 }
 
 // fail turns a reading error into the caller's error: a stream that broke
 // off is an outcome-unknown error (the API said 200, so the rows are
-// probably stored); a syntax error is an unexpected answer.
+// probably stored); anything else is an unexpected answer.
 func (d *uploadDecoder) fail(err error) error {
-	if d.tr.err != nil {
+	var ue *UnexpectedResponseError
+	switch {
+	case errors.As(err, &ue):
+		return err
+	case d.tr.err != nil:
 		return &OutcomeUnknownError{
 			Cause:          fmt.Errorf("reading the upload's answer failed after %d row id(s): %w", len(d.ids), unwrapURLError(d.tr.err)),
 			ProbablyStored: true,
 			PartialIDs:     d.ids,
 		}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	case cutOff(err):
 		return &OutcomeUnknownError{
 			Cause:          fmt.Errorf("the upload's answer ended early, after %d row id(s)", len(d.ids)),
 			ProbablyStored: true,
 			PartialIDs:     d.ids,
 		}
 	}
-	var syn *jsonSyntaxError
-	if errors.As(err, &syn) {
-		return d.unexpectedAt(syn.offset, "the answer is not valid JSON: "+syn.msg)
-	}
-	return d.unexpected(err.Error())
+	return d.invalid(err, d.ids)
 }
 
-func (d *uploadDecoder) unexpected(reason string) error {
-	return d.unexpectedAt(d.s.offset(), reason)
+// answerContent is what an upload answer's element echoed of its row.
+type answerContent struct {
+	rowText
+	bad                                     bool // a field of the wrong type
+	hasConvPrefix, hasResponse, hasContext bool
+	response                                messageSpans
+	context                                 span
+	groundTruth                             *int64
+	gtValue                                 int64
+	contextValue                            string
+	convPrefix                              []Message // AnswerRow.ConvPrefix's backing array
 }
 
-func (d *uploadDecoder) unexpectedAt(offset int64, reason string) error {
-	return &UnexpectedResponseError{
-		Reason:     d.redact(reason),
-		Offset:     offset,
-		Excerpt:    excerpt(d.redact(string(d.tr.head)), maxExcerpt),
-		PartialIDs: d.ids,
-	}
+func (c *answerContent) reset() {
+	c.rowText.reset()
+	c.bad, c.hasConvPrefix, c.hasResponse, c.hasContext, c.groundTruth = false, false, false, false, nil
 }
 
-// describeScalar names a string, number or literal for a message without
-// quoting much of it; text is as appendRawText gives it.
-func describeScalar(kind jsonKind, text []byte) string {
-	switch kind {
-	case kindString:
-		if utf8.RuneCount(text) > 40 {
-			return "a string"
+// field reads the value of an element's member key: one of the row's
+// fields, or anything else, skipped.
+func (c *answerContent) field(a *answerReader, key string) error {
+	var ok bool
+	var err error
+	var k jsontext.Kind
+	switch key {
+	case "conv_prefix":
+		c.hasConvPrefix = a.dec.PeekKind() != jsontext.KindNull
+		ok, err = c.readConvPrefix(a)
+	case "response":
+		c.response = messageSpans{}
+		switch k = a.dec.PeekKind(); k {
+		case jsontext.KindBeginObject:
+			c.response, ok, err = c.readMessage(a)
+		case jsontext.KindString:
+			_, c.response.content, err = c.readSpan(a)
+			ok = true
+		default:
+			ok, err = k == jsontext.KindNull, a.skip()
 		}
-		return "the string " + strconv.Quote(string(text))
-	case kindNumber:
-		return "the number " + excerpt(string(text), 40)
-	case kindBool:
-		return "a boolean"
+		c.hasResponse = k != jsontext.KindNull
+	case "ground_truth":
+		c.groundTruth = nil
+		start := len(c.buf)
+		k, c.buf, err = a.readText(c.buf)
+		gt, isInt := parseInteger(c.buf[start:])
+		c.buf = c.buf[:start]
+		switch {
+		case k == jsontext.KindNull:
+			ok = true
+		case isInt && (k == jsontext.KindNumber || k == jsontext.KindString):
+			ok, c.gtValue = true, gt
+			c.groundTruth = &c.gtValue
+		}
+	case "context":
+		k, c.context, err = c.readSpan(a)
+		c.hasContext = k == jsontext.KindString
+		ok = c.hasContext || k == jsontext.KindNull
+	default:
+		return a.skip()
 	}
-	return "null"
+	c.bad = c.bad || !ok
+	return err
+}
+
+// fill sets row to element n as read.
+func (c *answerContent) fill(row *AnswerRow, n int, id string) {
+	*row = AnswerRow{Index: n, ID: id}
+	if c.bad || !c.hasConvPrefix || !c.hasResponse {
+		return
+	}
+	text := string(c.buf)
+	c.convPrefix = c.appendMessages(c.convPrefix[:0], text)
+	row.HasContent = true
+	row.ConvPrefix = c.convPrefix
+	row.Response = spanMessage(c.response, text)
+	row.GroundTruth = c.groundTruth
+	if c.hasContext {
+		c.contextValue = text[c.context.start:c.context.end]
+		row.Context = &c.contextValue
+	}
 }

@@ -190,7 +190,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 
 	ctx := testCtx(t)
 	for i := range 8 {
-		res, err := c.Upload(ctx, testSpace, "ds", testRows)
+		res, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 		if err != nil {
 			assertNoKey(t, "error", err.Error())
 			var apiErr *APIError

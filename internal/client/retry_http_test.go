@@ -34,7 +34,7 @@ func TestUpload429TwiceThenSuccess(t *testing.T) {
 		_, _ = io.WriteString(w, `[{"id":"x1"}]`)
 	}))
 
-	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -73,7 +73,7 @@ func TestUpload503IsOutcomeUnknownAfterOneRequest(t *testing.T) {
 		requests.Add(1)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
-	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	var apiErr *APIError
 	if !errors.As(err, &unknown) || !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
@@ -92,7 +92,7 @@ func TestUpload429ExhaustedReturnsAPIError(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = io.WriteString(w, `{"detail":"slow down"}`)
 	}), func(cfg *Config) { cfg.MaxRetries = 2 })
-	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.Retries != 2 {
 		t.Fatalf("err = %#v, want a 429 *APIError with Retries 2", err)
@@ -180,7 +180,7 @@ func TestUploadConnectionRefusedIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -201,7 +201,7 @@ func TestUploadConnectionRefusedExhausted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err = c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if err == nil || errors.As(err, &unknown) {
 		t.Fatalf("err = %v, want a plain connection error (nothing was sent)", err)
@@ -231,7 +231,7 @@ func hangUpAfterBody(requests *atomic.Int32) http.Handler {
 func TestUploadHangUpAfterBodyIsOutcomeUnknown(t *testing.T) {
 	var requests atomic.Int32
 	c, log, _ := newTestClient(t, hangUpAfterBody(&requests))
-	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || unknown.ProbablyStored {
 		t.Fatalf("err = %v, want *OutcomeUnknownError", err)
@@ -261,7 +261,7 @@ func TestUploadAnswerCutOffMidway(t *testing.T) {
 		w.Header().Set("Content-Length", "1000")
 		_, _ = io.WriteString(w, `[{"id":"a"},{"id":2},{"id":"c`) // then the connection ends
 	}))
-	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || !unknown.ProbablyStored {
 		t.Fatalf("err = %v, want *OutcomeUnknownError with ProbablyStored", err)
@@ -286,7 +286,7 @@ func TestUploadCancelWhileWaitingForAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { <-arrived; cancel() }()
 
-	_, err := c.Upload(ctx, testSpace, "ds", testRows)
+	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) {
 		t.Fatalf("err = %v, want *OutcomeUnknownError: the body had arrived", err)
@@ -309,7 +309,7 @@ func TestCancelDuringRetryWaitReturnsContextError(t *testing.T) {
 	// Cancel once the retry is announced: the client is then waiting an hour.
 	c.logger = func(context.Context) Logger { return cancelOnWarn{cancel} }
 
-	_, err := c.Upload(ctx, testSpace, "ds", testRows)
+	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -356,7 +356,7 @@ func TestAlreadyCancelledContextSendsNothing(t *testing.T) {
 	c, _, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := c.Upload(ctx, testSpace, "ds", testRows)
+	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &unknown) || requests.Load() != 0 {
 		t.Errorf("err = %v with %d requests, want a plain context.Canceled and none", err, requests.Load())
@@ -380,7 +380,7 @@ func TestConcurrentUploads(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			name := fmt.Sprintf("ds-%d", i)
-			res, err := c.Upload(testCtx(t), testSpace, name, testRows)
+			res, err := c.Upload(testCtx(t), testSpace, name, testRows, nil)
 			if err != nil {
 				t.Errorf("upload %d: %v", i, err)
 				return
@@ -410,7 +410,7 @@ func TestUploadNotResentOnReusedConnection(t *testing.T) {
 	if _, err := c.LookupDataset(ctx, testSpace, "ds"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Upload(ctx, testSpace, "ds", testRows)
+	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || uploads.Load() != 1 {
 		t.Errorf("err = %v after %d uploads reached the server, want *OutcomeUnknownError after 1", err, uploads.Load())

@@ -36,9 +36,12 @@ type UploadResult struct {
 // did not store anything (see the package's retry policy); otherwise a failure
 // after the body may have reached the server is an *OutcomeUnknownError.
 //
+// Each element of a rows answer is handed to each (which may be nil) as it
+// is decoded; see AnswerRow and DecodeUploadResponse.
+//
 // Every failure after the API answered 200 is an *OutcomeUnknownError with
 // ProbablyStored set and the ids read so far in PartialIDs.
-func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*UploadResult, error) {
+func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*AnswerRow)) (*UploadResult, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("upload needs a space_id and a dataset_name")
 	}
@@ -56,7 +59,7 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 	}
 	defer resp.Body.Close()
 
-	res, err := decodeUploadResponse(resp.Body, c.redact)
+	res, err := decodeUploadResponse(resp.Body, c.redact, each)
 	if err != nil {
 		var unexpected *UnexpectedResponseError
 		if errors.As(err, &unexpected) {

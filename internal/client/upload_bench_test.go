@@ -19,7 +19,7 @@ func BenchmarkUpload(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Upload(b.Context(), testSpace, "ds", body); err != nil {
+		if _, err := c.Upload(b.Context(), testSpace, "ds", body, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

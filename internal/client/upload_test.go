@@ -82,7 +82,7 @@ func TestUploadRowsShape(t *testing.T) {
 		_, _ = io.WriteString(w, `[{"id":"a1","conv_prefix":[],"response":{"x":[1,2,{"id":"nested"}]}},{"id":42},{"id":12345678901234567890123}]`)
 	}))
 
-	res, err := c.Upload(testCtx(t), testSpace, "my dataset", testRows)
+	res, err := c.Upload(testCtx(t), testSpace, "my dataset", testRows, nil)
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestUploadObjectShape(t *testing.T) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		_, _ = io.WriteString(w, `{"dataset_id":"d-1","message":"Dataset uploaded","extra":{"a":[1]}}`)
 	}))
-	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	res, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -135,7 +135,7 @@ func TestUploadNonJSONAnswerIsProbablyStored(t *testing.T) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		_, _ = io.WriteString(w, "<html>\x00\x01Bad gateway page "+strings.Repeat("x", 500)+"</html>")
 	}))
-	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+	_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || !unknown.ProbablyStored {
 		t.Fatalf("err = %v, want *OutcomeUnknownError with ProbablyStored", err)
@@ -161,7 +161,7 @@ func TestUpload500IsOutcomeUnknownAfterOneRequest(t *testing.T) {
 			w.WriteHeader(code)
 			_, _ = io.WriteString(w, `{"detail":"boom"}`)
 		}))
-		_, err := c.Upload(testCtx(t), testSpace, "ds", testRows)
+		_, err := c.Upload(testCtx(t), testSpace, "ds", testRows, nil)
 		var unknown *OutcomeUnknownError
 		if !errors.As(err, &unknown) || unknown.ProbablyStored {
 			t.Errorf("%d: err = %v, want *OutcomeUnknownError", code, err)

@@ -26,7 +26,7 @@ import (
 // API is the part of the client an upload needs: the upload itself, and the
 // lookup that tells whether a batch whose outcome is unknown landed.
 type API interface {
-	Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*client.UploadResult, error)
+	Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*client.AnswerRow)) (*client.UploadResult, error)
 	LookupDataset(ctx context.Context, spaceID, datasetName string) (*client.Dataset, error)
 }
 
@@ -302,7 +302,7 @@ func (s *sender) deliver(ctx context.Context, b *batch) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := s.api.Upload(ctx, s.spaceID, s.name, b.body())
+		res, err := s.api.Upload(ctx, s.spaceID, s.name, b.body(), nil)
 		if err == nil {
 			return s.accepted(b, res)
 		}

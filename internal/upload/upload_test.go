@@ -73,7 +73,7 @@ func (f *fakeAPI) store(rows []dataset.Row) []string {
 	return ids
 }
 
-func (f *fakeAPI) Upload(ctx context.Context, spaceID, datasetName string, body []byte) (*client.UploadResult, error) {
+func (f *fakeAPI) Upload(ctx context.Context, spaceID, datasetName string, body []byte, _ func(*client.AnswerRow)) (*client.UploadResult, error) {
 	f.t.Helper()
 	if spaceID != testSpace || datasetName != testName {
 		f.t.Errorf("Upload to %q/%q, want %q/%q", spaceID, datasetName, testSpace, testName)
