@@ -49,16 +49,18 @@ func DecodeUploadResponse(r io.Reader, each func(*AnswerRow)) (*UploadResult, er
 // uploadDecoder reads an upload's answer as a stream.
 type uploadDecoder struct {
 	*answerReader
-	each    func(*AnswerRow)
-	ids     []string
-	id      []byte // the id being read
-	content answerContent
-	row     AnswerRow
+	each func(*AnswerRow)
+	ids  []string
+	el   elementReader
+	out  AnswerRow // handed to each
 }
 
 func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*AnswerRow)) (*UploadResult, error) {
 	d := &uploadDecoder{answerReader: newAnswerReader(r, redact), each: each}
 	res, err := d.answer()
+	if err == nil {
+		err = d.end(d.ids)
+	}
 	if err != nil {
 		return nil, d.fail(err)
 	}
@@ -66,146 +68,90 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 }
 
 func (d *uploadDecoder) answer() (*UploadResult, error) {
-	var res *UploadResult
-	var err error
-	switch d.dec.PeekKind() {
-	case jsontext.KindBeginArray:
-		res, err = d.rows()
-	case jsontext.KindBeginObject:
-		res, err = d.object()
-	case jsontext.KindInvalid:
-		_, err = d.dec.ReadToken()
-		if err == io.EOF && d.tr.err == nil {
-			return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object", nil)
-		}
+	switch k, err := d.peek(); {
+	case err == io.EOF && d.tr.err == nil:
+		return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object", nil)
+	case err != nil:
 		return nil, err
+	case k == jsontext.KindBeginArray:
+		return d.rowsAnswer()
+	case k == jsontext.KindBeginObject:
+		return d.objectAnswer()
 	default:
-		got, err := d.describeNext()
-		if err != nil {
-			return nil, err
-		}
-		return nil, d.unexpected("expected a JSON array of rows or an object, got "+got, nil)
+		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindName(k), nil)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := d.end(d.ids); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
-func (d *uploadDecoder) rows() (*UploadResult, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
+func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 	d.ids = []string{}
-	for {
-		more, err := d.next()
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			return &UploadResult{IDs: d.ids}, nil
-		}
-		n := len(d.ids)
+	n := 0
+	err := d.list(func() error {
 		if n >= maxRowsInAnswer {
-			return nil, d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer), d.ids)
+			return d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer), d.ids)
 		}
-		problem, err := d.element(n)
-		if err != nil {
-			return nil, err
+		problem, err := d.row(n)
+		if err == nil && problem != "" {
+			err = d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem), d.ids)
 		}
-		if problem != "" {
-			return nil, d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem), d.ids)
-		}
-	}
+		n++
+		return err
+	})
+	return &UploadResult{IDs: d.ids}, err
 }
 
-// element reads element n of the rows, keeps its id and hands it to each. It
-// returns a problem phrased to follow "row N of the answer ".
-func (d *uploadDecoder) element(n int) (string, error) {
-	switch k := d.dec.PeekKind(); k {
-	case jsontext.KindBeginObject:
-	case jsontext.KindNull, jsontext.KindFalse, jsontext.KindTrue, jsontext.KindString, jsontext.KindNumber, jsontext.KindBeginArray:
-		return "is " + kindName(k) + ", not an object with an id", d.skip()
-	default:
-		return "", d.skip() // the error PeekKind found
+// row reads row n of the answer, keeps its id and hands it to each. It
+// returns what is wrong with it, phrased to follow "row N of the answer ".
+// A row without a usable id is handed over (with no id) before it ends the
+// answer.
+func (d *uploadDecoder) row(n int) (string, error) {
+	if problem, err := d.el.read(d.answerReader, d.each == nil); problem != "" || err != nil {
+		return problem, err
 	}
-	if err := d.enter(); err != nil {
-		return "", err
-	}
-	idKind := jsontext.KindInvalid
-	d.id = d.id[:0]
-	d.content.reset()
-	for {
-		name, more, err := d.member()
-		if err != nil {
-			return "", err
-		}
-		if !more {
-			break
-		}
-		switch {
-		case string(name) == "id":
-			idKind, d.id, err = d.readID(d.id[:0])
-		case d.each != nil:
-			err = d.content.field(d.answerReader, string(name))
-		default:
-			err = d.skip()
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-	problem := idProblem(idKind, d.id)
-	var id string
+	id, problem := d.el.rowID()
 	if problem == "" {
-		id = string(d.id)
 		d.ids = append(d.ids, id)
 	}
 	if d.each != nil {
-		d.content.fill(&d.row, n, id)
-		d.each(&d.row)
+		d.out = AnswerRow{Index: n, ID: id}
+		if el := &d.el; el.wrong == "" && el.hasConvPrefix && el.hasResponse {
+			var text string
+			d.out.HasContent = true
+			d.out.ConvPrefix, text = el.content()
+			d.out.Response = message(text, el.response)
+			if el.hasGroundTruth {
+				d.out.GroundTruth = &el.groundTruth
+			}
+			if el.hasContext {
+				el.contextOut = text[el.context.start:el.context.end]
+				d.out.Context = &el.contextOut
+			}
+		}
+		d.each(&d.out)
 	}
-	if problem != "" {
-		return "has " + problem, nil
-	}
-	return "", nil
+	return problem, nil
 }
 
-func (d *uploadDecoder) object() (*UploadResult, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
+func (d *uploadDecoder) objectAnswer() (*UploadResult, error) {
 	res := &UploadResult{}
-	var text []byte
-	for {
-		name, more, err := d.member()
-		if err != nil || !more {
-			return res, err
-		}
-		var k jsontext.Kind
+	err := d.object(func(name []byte) (err error) {
 		switch string(name) {
 		case "dataset_id":
-			if k, text, err = d.readID(text[:0]); err != nil || k == jsontext.KindNull {
-				break
+			var ok bool
+			if res.DatasetID, ok, err = d.readDatasetID(); err == nil && !ok {
+				err = d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB", nil)
 			}
-			if idProblem(k, text) != "" {
-				return nil, d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB", nil)
-			}
-			res.DatasetID = string(text)
 		case "message":
-			if k, text, err = d.readText(text[:0]); err == nil && k != jsontext.KindNull {
+			var k jsontext.Kind
+			var text []byte
+			if k, text, err = d.readText(nil); k != jsontext.KindNull {
 				res.Message = excerpt(d.redact(string(text)), maxDetail)
 			}
 		default:
 			err = d.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
+	return res, err
 }
 
 // fail turns a reading error into the caller's error: a stream that broke
@@ -230,86 +176,4 @@ func (d *uploadDecoder) fail(err error) error {
 		}
 	}
 	return d.invalid(err, d.ids)
-}
-
-// answerContent is what an upload answer's element echoed of its row.
-type answerContent struct {
-	rowText
-	bad                                     bool // a field of the wrong type
-	hasConvPrefix, hasResponse, hasContext bool
-	response                                messageSpans
-	context                                 span
-	groundTruth                             *int64
-	gtValue                                 int64
-	contextValue                            string
-	convPrefix                              []Message // AnswerRow.ConvPrefix's backing array
-}
-
-func (c *answerContent) reset() {
-	c.rowText.reset()
-	c.bad, c.hasConvPrefix, c.hasResponse, c.hasContext, c.groundTruth = false, false, false, false, nil
-}
-
-// field reads the value of an element's member key: one of the row's
-// fields, or anything else, skipped.
-func (c *answerContent) field(a *answerReader, key string) error {
-	var ok bool
-	var err error
-	var k jsontext.Kind
-	switch key {
-	case "conv_prefix":
-		c.hasConvPrefix = a.dec.PeekKind() != jsontext.KindNull
-		ok, err = c.readConvPrefix(a)
-	case "response":
-		c.response = messageSpans{}
-		switch k = a.dec.PeekKind(); k {
-		case jsontext.KindBeginObject:
-			c.response, ok, err = c.readMessage(a)
-		case jsontext.KindString:
-			_, c.response.content, err = c.readSpan(a)
-			ok = true
-		default:
-			ok, err = k == jsontext.KindNull, a.skip()
-		}
-		c.hasResponse = k != jsontext.KindNull
-	case "ground_truth":
-		c.groundTruth = nil
-		start := len(c.buf)
-		k, c.buf, err = a.readText(c.buf)
-		gt, isInt := parseInteger(c.buf[start:])
-		c.buf = c.buf[:start]
-		switch {
-		case k == jsontext.KindNull:
-			ok = true
-		case isInt && (k == jsontext.KindNumber || k == jsontext.KindString):
-			ok, c.gtValue = true, gt
-			c.groundTruth = &c.gtValue
-		}
-	case "context":
-		k, c.context, err = c.readSpan(a)
-		c.hasContext = k == jsontext.KindString
-		ok = c.hasContext || k == jsontext.KindNull
-	default:
-		return a.skip()
-	}
-	c.bad = c.bad || !ok
-	return err
-}
-
-// fill sets row to element n as read.
-func (c *answerContent) fill(row *AnswerRow, n int, id string) {
-	*row = AnswerRow{Index: n, ID: id}
-	if c.bad || !c.hasConvPrefix || !c.hasResponse {
-		return
-	}
-	text := string(c.buf)
-	c.convPrefix = c.appendMessages(c.convPrefix[:0], text)
-	row.HasContent = true
-	row.ConvPrefix = c.convPrefix
-	row.Response = spanMessage(c.response, text)
-	row.GroundTruth = c.groundTruth
-	if c.hasContext {
-		c.contextValue = text[c.context.start:c.context.end]
-		row.Context = &c.contextValue
-	}
 }

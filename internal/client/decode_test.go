@@ -52,8 +52,8 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 	}{
 		{"empty body", ``, "empty", 0},
 		{"html", `<html><body>502 Bad Gateway</body></html>`, "not valid JSON", 0},
-		{"scalar", `"ok"`, `got the string "ok"`, 0},
-		{"number", `42`, `got the number 42`, 0},
+		{"scalar", `"ok"`, "got a string", 0},
+		{"number", `42`, "got a number", 0},
 		{"element without id", `[{"id":"a"},{"name":"b"}]`, `row 1 of the answer has no "id"`, 1},
 		{"element not an object", `[{"id":"a"},"b"]`, "row 1 of the answer is a string, not an object", 1},
 		{"element an array", `[[1]]`, "row 0 of the answer is a list", 0},

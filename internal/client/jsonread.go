@@ -41,7 +41,7 @@ func (t *trackingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// answerReader reads a JSON answer as a stream of tokens.
+// answerReader reads a JSON answer as a stream.
 type answerReader struct {
 	tr     trackingReader
 	dec    *jsontext.Decoder
@@ -50,8 +50,7 @@ type answerReader struct {
 }
 
 // decodeOptions tolerate what Python's json module can write: invalid UTF-8
-// is read as U+FFFD, and of a repeated key the last value counts (each field
-// reader starts afresh).
+// is read as U+FFFD, and of a repeated key the last value counts.
 var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
 
 func newAnswerReader(r io.Reader, redact func(string) string) *answerReader {
@@ -60,39 +59,52 @@ func newAnswerReader(r io.Reader, redact func(string) string) *answerReader {
 	return a
 }
 
-// enter reads the '{' or '[' that begins an object or a list.
-func (a *answerReader) enter() error {
+// peek returns the kind of the next value, or the error that keeps it from
+// being read.
+func (a *answerReader) peek() (jsontext.Kind, error) {
+	if k := a.dec.PeekKind(); k != jsontext.KindInvalid {
+		return k, nil
+	}
 	_, err := a.dec.ReadToken()
+	return jsontext.KindInvalid, err
+}
+
+// object reads an object, handing each member's name to fn, which reads
+// the member's value. The name is valid until the next read.
+func (a *answerReader) object(fn func(name []byte) error) error {
+	if _, err := a.dec.ReadToken(); err != nil { // '{'
+		return err
+	}
+	for a.dec.PeekKind() == jsontext.KindString {
+		v, err := a.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		name := v[1 : len(v)-1]
+		if bytes.IndexByte(v, '\\') >= 0 {
+			a.name, _ = jsontext.AppendUnquote(a.name[:0], v) // checked by ReadValue
+			name = a.name
+		}
+		if err := fn(name); err != nil {
+			return err
+		}
+	}
+	_, err := a.dec.ReadToken() // '}', or the error PeekKind found
 	return err
 }
 
-// next reports whether the list being read has another element; at its end
-// it reads the closing ']'.
-func (a *answerReader) next() (bool, error) {
-	if k := a.dec.PeekKind(); k != jsontext.KindEndArray && k != jsontext.KindInvalid {
-		return true, nil
+// list reads a list, calling fn to read each element.
+func (a *answerReader) list(fn func() error) error {
+	if _, err := a.dec.ReadToken(); err != nil { // '['
+		return err
+	}
+	for k := a.dec.PeekKind(); k != jsontext.KindEndArray && k != jsontext.KindInvalid; k = a.dec.PeekKind() {
+		if err := fn(); err != nil {
+			return err
+		}
 	}
 	_, err := a.dec.ReadToken() // ']', or the error PeekKind found
-	return false, err
-}
-
-// member reads the name of the next member of the object being read; ok is
-// false at its end, once the closing '}' is read. The name is valid until
-// the next read.
-func (a *answerReader) member() (name []byte, ok bool, err error) {
-	if a.dec.PeekKind() != jsontext.KindString {
-		_, err := a.dec.ReadToken() // '}', or the error PeekKind found
-		return nil, false, err
-	}
-	v, err := a.dec.ReadValue()
-	if err != nil {
-		return nil, false, err
-	}
-	if bytes.IndexByte(v, '\\') < 0 {
-		return v[1 : len(v)-1], true, nil
-	}
-	a.name, _ = jsontext.AppendUnquote(a.name[:0], v) // checked by ReadValue
-	return a.name, true, nil
+	return err
 }
 
 // skip reads past the next value. (ReadValue reads a nested value in one
@@ -110,63 +122,50 @@ func (a *answerReader) readText(dst []byte) (jsontext.Kind, []byte, error) {
 	if err != nil {
 		return jsontext.KindInvalid, dst, err
 	}
-	return v.Kind(), appendText(dst, v), nil
-}
-
-// appendText appends the text of v (see readText) to dst.
-func appendText(dst []byte, v jsontext.Value) []byte {
-	switch v.Kind() {
+	switch k := v.Kind(); k {
 	case jsontext.KindString:
 		if s := v[1 : len(v)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-			return append(dst, s...)
+			return k, append(dst, s...), nil
 		}
-		// The decoder has checked the string; the only error left to
-		// report is invalid UTF-8, which becomes U+FFFD as decodeOptions say.
+		// Checked by ReadValue: the only error left is invalid UTF-8,
+		// which becomes U+FFFD as decodeOptions say.
 		dst, _ = jsontext.AppendUnquote(dst, v)
-		return dst
-	case jsontext.KindNumber:
-		return append(dst, v...)
-	case jsontext.KindNull:
-		return dst
-	}
-	// Checked by the decoder: cannot fail.
-	dst, _ = jsontext.AppendFormat(dst, v, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true), jsontext.PreserveRawStrings(true))
-	return dst
-}
-
-// readID reads a value that should be an id: a string's or a number's text
-// is appended to dst, any other value is skipped. It returns the value's
-// kind, for idProblem.
-func (a *answerReader) readID(dst []byte) (jsontext.Kind, []byte, error) {
-	v, err := a.dec.ReadValue()
-	if err != nil {
-		return jsontext.KindInvalid, dst, err
-	}
-	switch k := v.Kind(); k {
-	case jsontext.KindString, jsontext.KindNumber:
-		return k, appendText(dst, v), nil
-	default:
 		return k, dst, nil
+	case jsontext.KindNumber:
+		return k, append(dst, v...), nil
+	case jsontext.KindNull:
+		return k, dst, nil
+	default:
+		dst, err = jsontext.AppendFormat(dst, v, append(decodeOptions, jsontext.PreserveRawStrings(true))...)
+		return k, dst, err
 	}
 }
 
-// idProblem checks an id read by readID (kind KindInvalid when there was
+// readDatasetID reads a dataset_id: ok is false when it is neither null nor
+// a usable id.
+func (a *answerReader) readDatasetID() (id string, ok bool, err error) {
+	k, text, err := a.readText(nil)
+	if err != nil || k == jsontext.KindNull {
+		return "", true, err
+	}
+	return string(text), idProblem(k, text) == "", nil
+}
+
+// idProblem checks an id read by readText (kind KindInvalid when there was
 // none): a non-empty string or number, at most maxIDLength bytes. It returns
 // what is wrong, phrased to follow "has ", or "".
 func idProblem(kind jsontext.Kind, text []byte) string {
-	switch kind {
-	case jsontext.KindInvalid:
+	switch {
+	case kind == jsontext.KindInvalid:
 		return `no "id"`
-	case jsontext.KindString, jsontext.KindNumber:
-		if len(text) == 0 {
-			return "an empty id"
-		}
-		if len(text) > maxIDLength {
-			return fmt.Sprintf("an id of %d bytes, more than the %d allowed", len(text), maxIDLength)
-		}
-		return ""
+	case kind != jsontext.KindString && kind != jsontext.KindNumber:
+		return "an id that is " + kindName(kind) + ", not a string or a number"
+	case len(text) == 0:
+		return "an empty id"
+	case len(text) > maxIDLength:
+		return fmt.Sprintf("an id of %d bytes, more than the %d allowed", len(text), maxIDLength)
 	}
-	return "an id that is " + kindName(kind) + ", not a string or a number"
+	return ""
 }
 
 // kindName names a kind of JSON value for a message.
@@ -186,25 +185,6 @@ func kindName(k jsontext.Kind) string {
 		return "a list"
 	}
 	return "not a JSON value"
-}
-
-// describeNext reads the next value and names it for a message, quoting a
-// short string or number.
-func (a *answerReader) describeNext() (string, error) {
-	k := a.dec.PeekKind()
-	if k == jsontext.KindBeginObject || k == jsontext.KindBeginArray {
-		return kindName(k), nil
-	}
-	k, text, err := a.readText(nil)
-	switch {
-	case err != nil:
-		return "", err
-	case k == jsontext.KindString && utf8.RuneCount(text) <= 40:
-		return "the string " + strconv.Quote(string(text)), nil
-	case k == jsontext.KindNumber:
-		return "the number " + excerpt(string(text), 40), nil
-	}
-	return kindName(k), nil
 }
 
 // end checks that nothing follows the answer. A connection that fails after
@@ -236,8 +216,8 @@ func cutOff(err error) bool {
 	return err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// invalid describes a decoding error that is neither a read failure nor a
-// cut-off: the answer is not valid JSON.
+// invalid describes an error of the decoder that is neither a read failure
+// nor a cut-off: the answer is not valid JSON.
 func (a *answerReader) invalid(err error, ids []string) *UnexpectedResponseError {
 	var syn *jsontext.SyntacticError
 	if !errors.As(err, &syn) || syn.Err == nil {
@@ -248,6 +228,191 @@ func (a *answerReader) invalid(err error, ids []string) *UnexpectedResponseError
 		reason += " at " + excerpt(string(syn.JSONPointer), 100)
 	}
 	return a.unexpectedAt(syn.ByteOffset, reason, ids)
+}
+
+// span is a part of elementReader.buf.
+type span struct{ start, end int }
+
+type messageSpans struct{ role, content span }
+
+// elementReader reads the elements of an answer, an upload's rows or a
+// lookup's annotations, one at a time, reusing its buffers. Keys are matched
+// exactly and unknown ones skipped. All text goes into one buffer, so that
+// an element's strings cost one allocation together.
+type elementReader struct {
+	buf              []byte
+	idKind, dbIDKind jsontext.Kind // KindInvalid when absent
+	id, dbID         span
+	messages         []messageSpans // conv_prefix
+	response         messageSpans   // a plain string is a content without a role
+	context, created span
+	groundTruth      int64
+
+	hasConvPrefix, hasResponse, hasGroundTruth, hasContext bool
+	// wrong is the first field of a type that cannot be represented, as
+	// "a <field> that is not <what it should be>".
+	wrong string
+
+	convPrefix []Message // the backing array of what content returns
+	contextOut string    // what an AnswerRow's Context points to
+}
+
+// read reads the next element. With idOnly it skips all fields but the id.
+// It returns what is wrong with an element that is not an object, phrased
+// to follow "row N " or "annotation N ".
+func (r *elementReader) read(a *answerReader, idOnly bool) (string, error) {
+	switch k, err := a.peek(); {
+	case err != nil:
+		return "", err
+	case k != jsontext.KindBeginObject:
+		return "is " + kindName(k) + ", not an object", a.skip()
+	}
+	r.buf, r.messages, r.wrong = r.buf[:0], r.messages[:0], ""
+	r.idKind, r.dbIDKind, r.response, r.created = jsontext.KindInvalid, jsontext.KindInvalid, messageSpans{}, span{}
+	r.hasConvPrefix, r.hasResponse, r.hasGroundTruth, r.hasContext = false, false, false, false
+	return "", a.object(func(name []byte) (err error) {
+		switch {
+		case string(name) == "id":
+			r.idKind, r.id, err = r.text(a)
+		case idOnly:
+			err = a.skip()
+		default:
+			err = r.field(a, string(name))
+		}
+		return err
+	})
+}
+
+// text reads a value's text (see readText) into the buffer.
+func (r *elementReader) text(a *answerReader) (jsontext.Kind, span, error) {
+	start := len(r.buf)
+	k, buf, err := a.readText(r.buf)
+	r.buf = buf
+	return k, span{start, len(r.buf)}, err
+}
+
+// field reads the value of the member key.
+func (r *elementReader) field(a *answerReader, key string) error {
+	var k jsontext.Kind
+	var s span
+	var err error
+	switch key {
+	case "db_id":
+		r.dbIDKind, r.dbID, err = r.text(a)
+	case "conv_prefix":
+		r.hasConvPrefix = a.dec.PeekKind() != jsontext.KindNull
+		if ok, err := r.readConvPrefix(a); err != nil || !ok {
+			r.noteWrong("a conv_prefix that is not a list of {role, content} messages")
+			return err
+		}
+	case "response":
+		ok := true
+		if a.dec.PeekKind() == jsontext.KindBeginObject {
+			r.response, ok, err = r.readMessage(a)
+		} else {
+			k, r.response.content, err = r.text(a)
+			r.response.role, ok = span{}, k == jsontext.KindString || k == jsontext.KindNull
+		}
+		r.hasResponse = k != jsontext.KindNull
+		if !ok {
+			r.noteWrong("a response that is not a string or a {role, content} message")
+		}
+	case "ground_truth":
+		k, s, err = r.text(a)
+		gt, ok := parseInteger(r.buf[s.start:s.end])
+		r.buf = r.buf[:s.start]
+		r.groundTruth, r.hasGroundTruth = gt, ok && k != jsontext.KindNull
+		if k != jsontext.KindNull && (!ok || k != jsontext.KindNumber && k != jsontext.KindString) {
+			r.noteWrong("a ground_truth that is not an integer")
+		}
+	case "context":
+		k, r.context, err = r.text(a)
+		r.hasContext = k == jsontext.KindString
+		if k != jsontext.KindString && k != jsontext.KindNull {
+			r.noteWrong("a context that is not a string")
+		}
+	case "created_at":
+		if k, s, err = r.text(a); k == jsontext.KindString {
+			r.created = s
+		}
+	default:
+		return a.skip()
+	}
+	return err
+}
+
+func (r *elementReader) noteWrong(what string) {
+	if r.wrong == "" {
+		r.wrong = what
+	}
+}
+
+// readMessage reads a {role, content} message: ok is false when the value
+// is not an object or its role is not a string. A missing or null role or
+// content is empty; a content that is not a string (a list of parts) is kept
+// as compact JSON.
+func (r *elementReader) readMessage(a *answerReader) (m messageSpans, ok bool, err error) {
+	if a.dec.PeekKind() != jsontext.KindBeginObject {
+		return m, false, a.skip()
+	}
+	ok = true
+	err = a.object(func(name []byte) (err error) {
+		var k jsontext.Kind
+		switch string(name) {
+		case "role":
+			k, m.role, err = r.text(a)
+			ok = ok && (k == jsontext.KindString || k == jsontext.KindNull)
+		case "content":
+			_, m.content, err = r.text(a)
+		default:
+			err = a.skip()
+		}
+		return err
+	})
+	return m, ok, err
+}
+
+// readConvPrefix reads a list of messages, replacing what a repeated key
+// gave. ok is false when the value is not a list of messages; null is an
+// empty list.
+func (r *elementReader) readConvPrefix(a *answerReader) (ok bool, err error) {
+	r.messages = r.messages[:0]
+	if k := a.dec.PeekKind(); k != jsontext.KindBeginArray {
+		return k == jsontext.KindNull, a.skip()
+	}
+	ok = true
+	err = a.list(func() error {
+		m, mok, err := r.readMessage(a)
+		ok = ok && mok
+		r.messages = append(r.messages, m)
+		return err
+	})
+	return ok, err
+}
+
+// rowID returns the element's id, or what is wrong with it, phrased to
+// follow "row N " or "annotation N ".
+func (r *elementReader) rowID() (string, string) {
+	text := r.buf[r.id.start:r.id.end]
+	if problem := idProblem(r.idKind, text); problem != "" {
+		return "", "has " + problem
+	}
+	return string(text), ""
+}
+
+// content returns the conv_prefix read, and one string of all the element's
+// text that the spans cut.
+func (r *elementReader) content() (convPrefix []Message, text string) {
+	text = string(r.buf)
+	r.convPrefix = r.convPrefix[:0]
+	for _, m := range r.messages {
+		r.convPrefix = append(r.convPrefix, message(text, m))
+	}
+	return r.convPrefix, text
+}
+
+func message(text string, m messageSpans) Message {
+	return Message{Role: text[m.role.start:m.role.end], Content: text[m.content.start:m.content.end]}
 }
 
 // parseInteger accepts an integer written as a number (1, 1.0, 1e0) or as a
@@ -261,103 +426,4 @@ func parseInteger(text []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
-}
-
-// span is a part of rowText.buf.
-type span struct{ start, end int }
-
-type messageSpans struct{ role, content span }
-
-// rowText gathers the text of one row in one buffer, so that its strings
-// cost one allocation together.
-type rowText struct {
-	buf      []byte
-	messages []messageSpans
-}
-
-func (t *rowText) reset() { t.buf, t.messages = t.buf[:0], t.messages[:0] }
-
-// readSpan reads a value's text (see readText) into the buffer.
-func (t *rowText) readSpan(a *answerReader) (jsontext.Kind, span, error) {
-	start := len(t.buf)
-	k, buf, err := a.readText(t.buf)
-	t.buf = buf
-	return k, span{start, len(t.buf)}, err
-}
-
-// readMessage reads a {role, content} message: ok is false when the value is
-// not an object or its role is not a string. A missing or null role or
-// content is empty; a content that is not a string (a list of parts) is kept
-// as compact JSON. Other keys are ignored.
-func (t *rowText) readMessage(a *answerReader) (m messageSpans, ok bool, err error) {
-	if a.dec.PeekKind() != jsontext.KindBeginObject {
-		return m, false, a.skip()
-	}
-	if err := a.enter(); err != nil {
-		return m, false, err
-	}
-	ok = true
-	for {
-		name, more, err := a.member()
-		if err != nil || !more {
-			return m, ok && err == nil, err
-		}
-		var k jsontext.Kind
-		switch string(name) {
-		case "role":
-			k, m.role, err = t.readSpan(a)
-			ok = ok && (k == jsontext.KindString || k == jsontext.KindNull)
-		case "content":
-			_, m.content, err = t.readSpan(a)
-		default:
-			err = a.skip()
-		}
-		if err != nil {
-			return m, false, err
-		}
-	}
-}
-
-// readConvPrefix reads a list of messages into t.messages, replacing what a
-// repeated key gave. ok is false when the value is not a list of messages;
-// null is an empty list.
-func (t *rowText) readConvPrefix(a *answerReader) (ok bool, err error) {
-	t.messages = t.messages[:0]
-	switch a.dec.PeekKind() {
-	case jsontext.KindBeginArray:
-	case jsontext.KindNull:
-		_, err := a.dec.ReadToken()
-		return true, err
-	default:
-		return false, a.skip()
-	}
-	if err := a.enter(); err != nil {
-		return false, err
-	}
-	ok = true
-	for {
-		more, err := a.next()
-		if err != nil || !more {
-			return ok, err
-		}
-		m, mok, err := t.readMessage(a)
-		if err != nil {
-			return false, err
-		}
-		ok = ok && mok
-		t.messages = append(t.messages, m)
-	}
-}
-
-// appendMessages appends t.messages to dst, their strings cut from text
-// (the buffer made a string).
-func (t *rowText) appendMessages(dst []Message, text string) []Message {
-	for _, m := range t.messages {
-		dst = append(dst, spanMessage(m, text))
-	}
-	return dst
-}
-
-func spanMessage(m messageSpans, text string) Message {
-	return Message{Role: text[m.role.start:m.role.end], Content: text[m.content.start:m.content.end]}
 }

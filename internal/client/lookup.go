@@ -42,16 +42,15 @@ type Dataset struct {
 // Both sentinel errors are wrapped: use errors.Is. errors.As also finds the
 // *APIError underneath.
 func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string) (*Dataset, error) {
-	resp, err := c.lookup(ctx, spaceID, datasetName)
+	ds := &Dataset{}
+	id, err := c.LookupDatasetEach(ctx, spaceID, datasetName, func(a *Annotation) error {
+		ds.Annotations = append(ds.Annotations, a.clone())
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-
-	ds, err := decodeAll(resp.Body, c.redact)
-	if err != nil {
-		return nil, fmt.Errorf("reading the Collinear dataset lookup answer for %q in space %s: %w", datasetName, spaceID, err)
-	}
+	ds.DatasetID = id
 	return ds, nil
 }
 
@@ -79,20 +78,6 @@ func (c *Client) lookup(ctx context.Context, spaceID, datasetName string) (*http
 		return nil, err
 	}
 	return resp, nil
-}
-
-// decodeAll decodes a whole lookup answer into a Dataset.
-func decodeAll(r io.Reader, redact func(string) string) (*Dataset, error) {
-	ds := &Dataset{}
-	id, err := decodeDataset(r, redact, func(a *Annotation) error {
-		ds.Annotations = append(ds.Annotations, a.clone())
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	ds.DatasetID = id
-	return ds, nil
 }
 
 // clone copies what decodeDataset reuses from one annotation to the next.
@@ -168,13 +153,14 @@ type datasetDecoder struct {
 	*answerReader
 	fn    func(*Annotation) error
 	count int // annotations handed to fn
-	ann   annotationReader
+	el    elementReader
+	ann   Annotation
 }
 
 // decodeDataset reads the lookup's answer as a stream, one annotation at a
-// time, ignoring keys it does not know (keys are matched exactly). It hands
-// each annotation to fn, reusing the *Annotation as LookupDatasetEach says,
-// and returns the dataset's id.
+// time, ignoring keys it does not know. It hands each annotation to fn,
+// reusing the *Annotation as LookupDatasetEach says, and returns the
+// dataset's id.
 func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation) error) (string, error) {
 	d := &datasetDecoder{answerReader: newAnswerReader(r, redact), fn: fn}
 	id, err := d.dataset()
@@ -188,78 +174,88 @@ func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation)
 }
 
 func (d *datasetDecoder) dataset() (string, error) {
-	if k := d.dec.PeekKind(); k != jsontext.KindBeginObject {
-		got, err := d.describeNext()
-		if err != nil {
-			return "", err
-		}
-		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+got, nil)
-	}
-	if err := d.enter(); err != nil {
+	switch k, err := d.peek(); {
+	case err != nil:
 		return "", err
+	case k != jsontext.KindBeginObject:
+		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindName(k), nil)
 	}
 	var datasetID string
-	var text []byte
-	for {
-		name, more, err := d.member()
-		if err != nil || !more {
-			return datasetID, err
-		}
-		var k jsontext.Kind
+	err := d.object(func(name []byte) (err error) {
 		switch string(name) {
 		case "dataset_id":
-			if k, text, err = d.readID(text[:0]); err != nil || k == jsontext.KindNull {
-				break
+			var ok bool
+			if datasetID, ok, err = d.readDatasetID(); err == nil && !ok {
+				err = d.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB", nil)
 			}
-			if idProblem(k, text) != "" {
-				return "", d.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB", nil)
-			}
-			datasetID = string(text)
 		case "dataset_annotations":
 			err = d.annotations()
 		default:
 			err = d.skip()
 		}
-		if err != nil {
-			return "", err
-		}
-	}
+		return err
+	})
+	return datasetID, err
 }
 
 func (d *datasetDecoder) annotations() error {
-	switch k := d.dec.PeekKind(); k {
-	case jsontext.KindBeginArray:
-	case jsontext.KindNull:
+	switch k, err := d.peek(); {
+	case err != nil:
+		return err
+	case k == jsontext.KindNull:
 		return d.skip()
-	case jsontext.KindInvalid:
-		return d.skip() // the error PeekKind found
-	default:
+	case k != jsontext.KindBeginArray:
 		return d.unexpected("dataset_annotations is "+kindName(k)+", not a list", nil)
 	}
-	if err := d.enter(); err != nil {
-		return err
-	}
-	for {
-		more, err := d.next()
-		if err != nil || !more {
-			return err
-		}
-		n := d.count
-		if n >= maxRowsInAnswer {
+	return d.list(func() error {
+		if d.count >= maxRowsInAnswer {
 			return d.unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer), nil)
 		}
-		problem, err := d.ann.read(d.answerReader)
-		if err != nil {
+		problem, err := d.el.read(d.answerReader, false)
+		if err == nil && problem == "" {
+			problem = d.annotation()
+		}
+		switch {
+		case err != nil:
 			return err
+		case problem != "":
+			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem), nil)
 		}
-		if problem != "" {
-			return d.unexpected(fmt.Sprintf("annotation %d %s", n, problem), nil)
-		}
-		if err := d.fn(&d.ann.a); err != nil {
+		if err := d.fn(&d.ann); err != nil {
 			return &callbackError{err}
 		}
 		d.count++
+		return nil
+	})
+}
+
+// annotation fills d.ann from the element read, or returns what is wrong
+// with it, phrased to follow "annotation N ".
+func (d *datasetDecoder) annotation() string {
+	el := &d.el
+	id, problem := el.rowID()
+	switch {
+	case problem != "":
+		return problem
+	case el.wrong != "":
+		return "has " + el.wrong
+	case el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull && idProblem(el.dbIDKind, el.buf[el.dbID.start:el.dbID.end]) != "":
+		return "has an unusable db_id"
 	}
+	d.ann = Annotation{ID: id}
+	if el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull {
+		d.ann.DBID = string(el.buf[el.dbID.start:el.dbID.end])
+	}
+	if el.hasGroundTruth {
+		d.ann.GroundTruth = &el.groundTruth
+	}
+	convPrefix, text := el.content()
+	if len(convPrefix) > 0 {
+		d.ann.ConvPrefix = convPrefix
+	}
+	d.ann.Response = text[el.response.content.start:el.response.content.end]
+	d.ann.CreatedAt = text[el.created.start:el.created.end]
+	return ""
 }
 
 // fail turns an error into decodeDataset's: the callback's error as is, a
@@ -279,141 +275,6 @@ func (d *datasetDecoder) fail(err error) error {
 		return fmt.Errorf("the answer ended early, after %d annotation(s)", d.count)
 	}
 	return d.invalid(err, nil)
-}
-
-// annotationReader reads annotations one at a time into a, reusing its
-// buffers.
-type annotationReader struct {
-	rowText
-	a           Annotation // handed to the callback
-	convPrefix  []Message  // a.ConvPrefix's backing array
-	groundTruth int64      // what a.GroundTruth points to
-
-	idKind, dbIDKind  jsontext.Kind
-	id, dbID          []byte
-	response, created span
-	hasGroundTruth    bool
-}
-
-// read reads one annotation into a and returns what is wrong with it,
-// phrased to follow "annotation N ", or "".
-func (ar *annotationReader) read(a *answerReader) (string, error) {
-	if k := a.dec.PeekKind(); k != jsontext.KindBeginObject {
-		if err := a.skip(); err != nil || k == jsontext.KindInvalid {
-			return "", err
-		}
-		return "is " + kindName(k) + ", not an object", nil
-	}
-	if err := a.enter(); err != nil {
-		return "", err
-	}
-	ar.reset()
-	for {
-		name, more, err := a.member()
-		if err != nil {
-			return "", err
-		}
-		if !more {
-			return ar.finish(), nil
-		}
-		problem, err := ar.field(a, string(name))
-		if err != nil || problem != "" {
-			return problem, err
-		}
-	}
-}
-
-func (ar *annotationReader) reset() {
-	ar.rowText.reset()
-	ar.idKind, ar.dbIDKind = jsontext.KindInvalid, jsontext.KindInvalid
-	ar.response, ar.created = span{}, span{}
-	ar.hasGroundTruth = false
-}
-
-// field reads the value of the member key and returns what is wrong with it,
-// phrased to follow "annotation N ", or "".
-func (ar *annotationReader) field(a *answerReader, key string) (string, error) {
-	var err error
-	var k jsontext.Kind
-	switch key {
-	case "id":
-		ar.idKind, ar.id, err = a.readID(ar.id[:0])
-	case "db_id":
-		ar.dbIDKind, ar.dbID, err = a.readID(ar.dbID[:0])
-	case "conv_prefix":
-		var ok bool
-		if ok, err = ar.readConvPrefix(a); err == nil && !ok {
-			return "has a conv_prefix that is not a list of {role, content} messages", nil
-		}
-	case "response":
-		// Documented as the assistant's text; a {role, content} message
-		// gives its content.
-		if a.dec.PeekKind() != jsontext.KindBeginObject {
-			_, ar.response, err = ar.readSpan(a)
-			break
-		}
-		var m messageSpans
-		var ok bool
-		if m, ok, err = ar.readMessage(a); err == nil && !ok {
-			return "has a response that is not a string or a {role, content} message", nil
-		}
-		ar.response = m.content
-	case "ground_truth":
-		return ar.readGroundTruth(a)
-	case "created_at":
-		if k, ar.created, err = ar.readSpan(a); k != jsontext.KindString {
-			ar.created = span{}
-		}
-	default:
-		err = a.skip()
-	}
-	return "", err
-}
-
-// readGroundTruth reads ground_truth: null, or an integer written as a
-// number or a string.
-func (ar *annotationReader) readGroundTruth(a *answerReader) (string, error) {
-	start := len(ar.buf)
-	k, buf, err := a.readText(ar.buf)
-	ar.buf = buf[:start]
-	if err != nil || k == jsontext.KindNull {
-		ar.hasGroundTruth = false
-		return "", err
-	}
-	gt, ok := parseInteger(buf[start:])
-	if !ok || k != jsontext.KindNumber && k != jsontext.KindString {
-		return "has a ground_truth that is not an integer: " + excerpt(string(buf[start:]), 40), nil
-	}
-	ar.groundTruth, ar.hasGroundTruth = gt, true
-	return "", nil
-}
-
-// finish checks the annotation read and fills in a. It returns what is
-// wrong, phrased to follow "annotation N ", or "".
-func (ar *annotationReader) finish() string {
-	if problem := idProblem(ar.idKind, ar.id); problem != "" {
-		return "has " + problem
-	}
-	a := &ar.a
-	*a = Annotation{ID: string(ar.id)}
-	if ar.dbIDKind != jsontext.KindInvalid && ar.dbIDKind != jsontext.KindNull {
-		if idProblem(ar.dbIDKind, ar.dbID) != "" {
-			return "has an unusable db_id"
-		}
-		a.DBID = string(ar.dbID)
-	}
-	if ar.hasGroundTruth {
-		a.GroundTruth = &ar.groundTruth
-	}
-	// One string holds all of the annotation's text: one allocation.
-	text := string(ar.buf)
-	ar.convPrefix = ar.appendMessages(ar.convPrefix[:0], text)
-	if len(ar.convPrefix) > 0 {
-		a.ConvPrefix = ar.convPrefix
-	}
-	a.Response = text[ar.response.start:ar.response.end]
-	a.CreatedAt = text[ar.created.start:ar.created.end]
-	return ""
 }
 
 // callbackError carries an error returned by the caller's function, so that

@@ -264,3 +264,18 @@ func TestDecodeDatasetReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// decodeAll decodes a whole lookup answer into a Dataset, as LookupDataset
+// does.
+func decodeAll(r io.Reader, redact func(string) string) (*Dataset, error) {
+	ds := &Dataset{}
+	id, err := decodeDataset(r, redact, func(a *Annotation) error {
+		ds.Annotations = append(ds.Annotations, a.clone())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ds.DatasetID = id
+	return ds, nil
+}
