@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -30,7 +29,16 @@ type AnswerRow struct {
 	Context     *string
 }
 
-// DecodeUploadResponse decodes the answer of a successful upload as a stream:
+// uploadDecoder reads an upload's answer as a stream.
+type uploadDecoder struct {
+	*answerReader
+	each func(*AnswerRow)
+	ids  []string
+	el   elementReader
+	out  AnswerRow // handed to each
+}
+
+// decodeUploadResponse decodes the answer of a successful upload as a stream:
 //
 //   - a JSON array of the stored rows, each an object whose "id" is a string
 //     or a number (kept as written), read one element at a time and handed
@@ -42,19 +50,6 @@ type AnswerRow struct {
 // else that is not understood is an *UnexpectedResponseError with a short
 // printable excerpt and the ids read so far. An element without a usable id
 // is handed to each (with ID "") before it ends the answer so.
-func DecodeUploadResponse(r io.Reader, each func(*AnswerRow)) (*UploadResult, error) {
-	return decodeUploadResponse(r, func(s string) string { return s }, each)
-}
-
-// uploadDecoder reads an upload's answer as a stream.
-type uploadDecoder struct {
-	*answerReader
-	each func(*AnswerRow)
-	ids  []string
-	el   elementReader
-	out  AnswerRow // handed to each
-}
-
 func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*AnswerRow)) (*UploadResult, error) {
 	d := &uploadDecoder{answerReader: newAnswerReader(r, redact), each: each}
 	res, err := d.answer()
@@ -62,7 +57,15 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 		err = d.end(d.ids)
 	}
 	if err != nil {
-		return nil, d.fail(err)
+		// The API said 200: the rows are probably stored even if the
+		// answer broke off.
+		return nil, d.fail(err, d.ids, func(cause error) error {
+			return &OutcomeUnknownError{
+				Cause:          fmt.Errorf("reading the upload's answer stopped after %d row id(s): %w", len(d.ids), cause),
+				ProbablyStored: true,
+				PartialIDs:     d.ids,
+			}
+		})
 	}
 	return res, nil
 }
@@ -78,7 +81,7 @@ func (d *uploadDecoder) answer() (*UploadResult, error) {
 	case k == jsontext.KindBeginObject:
 		return d.objectAnswer()
 	default:
-		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindName(k), nil)
+		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindNames[k], nil)
 	}
 }
 
@@ -152,28 +155,4 @@ func (d *uploadDecoder) objectAnswer() (*UploadResult, error) {
 		return err
 	})
 	return res, err
-}
-
-// fail turns a reading error into the caller's error: a stream that broke
-// off is an outcome-unknown error (the API said 200, so the rows are
-// probably stored); anything else is an unexpected answer.
-func (d *uploadDecoder) fail(err error) error {
-	var ue *UnexpectedResponseError
-	switch {
-	case errors.As(err, &ue):
-		return err
-	case d.tr.err != nil:
-		return &OutcomeUnknownError{
-			Cause:          fmt.Errorf("reading the upload's answer failed after %d row id(s): %w", len(d.ids), unwrapURLError(d.tr.err)),
-			ProbablyStored: true,
-			PartialIDs:     d.ids,
-		}
-	case cutOff(err):
-		return &OutcomeUnknownError{
-			Cause:          fmt.Errorf("the upload's answer ended early, after %d row id(s)", len(d.ids)),
-			ProbablyStored: true,
-			PartialIDs:     d.ids,
-		}
-	}
-	return d.invalid(err, d.ids)
 }

@@ -31,7 +31,7 @@ func TestDecodeUploadResponse(t *testing.T) {
 		{"trailing space", "[{\"id\":\"a\"}]\n\n", []string{"a"}, "", ""},
 	}
 	for _, tc := range cases {
-		res, err := DecodeUploadResponse(strings.NewReader(tc.in), nil)
+		res, err := decodeUploadResponse(strings.NewReader(tc.in), noRedact, nil)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -71,7 +71,7 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 		{"keys are matched exactly", `[{"ID":"a"}]`, `has no "id"`, 0},
 	}
 	for _, tc := range cases {
-		_, err := DecodeUploadResponse(strings.NewReader(tc.in), nil)
+		_, err := decodeUploadResponse(strings.NewReader(tc.in), noRedact, nil)
 		var ue *UnexpectedResponseError
 		if !errors.As(err, &ue) {
 			t.Errorf("%s: err = %v, want *UnexpectedResponseError", tc.name, err)
@@ -92,7 +92,7 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 func TestDecodeUploadResponseCutOff(t *testing.T) {
 	full := `[{"id":"a"},{"id":"b"},{"id":"c"}]`
 	for cut := 1; cut < len(full); cut++ {
-		_, err := DecodeUploadResponse(strings.NewReader(full[:cut]), nil)
+		_, err := decodeUploadResponse(strings.NewReader(full[:cut]), noRedact, nil)
 		var unknown *OutcomeUnknownError
 		if !errors.As(err, &unknown) || !unknown.ProbablyStored {
 			t.Errorf("cut at %d (%q): err = %v, want *OutcomeUnknownError", cut, full[:cut], err)
@@ -106,7 +106,7 @@ func TestDecodeUploadResponseCutOff(t *testing.T) {
 
 	// A connection reset midway.
 	r := io.MultiReader(strings.NewReader(`[{"id":"a"},{"id":"b"},{"id"`), errReader{syscall.ECONNRESET})
-	_, err := DecodeUploadResponse(r, nil)
+	_, err := decodeUploadResponse(r, noRedact, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || !slices.Equal(unknown.PartialIDs, []string{"a", "b"}) || !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("reset: err = %v, want *OutcomeUnknownError with ids a, b", err)
@@ -114,7 +114,7 @@ func TestDecodeUploadResponseCutOff(t *testing.T) {
 
 	// A reset after the complete answer loses nothing.
 	r = io.MultiReader(strings.NewReader(`[{"id":"a"}]`), errReader{syscall.ECONNRESET})
-	res, err := DecodeUploadResponse(r, nil)
+	res, err := decodeUploadResponse(r, noRedact, nil)
 	if err != nil || !slices.Equal(res.IDs, []string{"a"}) {
 		t.Errorf("reset after the end: %+v, %v", res, err)
 	}
@@ -136,7 +136,7 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var rows []AnswerRow
-		res, err := DecodeUploadResponse(bytes.NewReader(data), func(r *AnswerRow) {
+		res, err := decodeUploadResponse(bytes.NewReader(data), noRedact, func(r *AnswerRow) {
 			if r.Index != len(rows) {
 				t.Fatalf("row index %d, want %d", r.Index, len(rows))
 			}
@@ -253,7 +253,7 @@ func TestDecodeUploadResponseHandsEachRow(t *testing.T) {
 		{"id":"g","conv_prefix":[],"response":"r","context":3}
 	]`
 	var got []AnswerRow
-	res, err := DecodeUploadResponse(strings.NewReader(in), func(r *AnswerRow) {
+	res, err := decodeUploadResponse(strings.NewReader(in), noRedact, func(r *AnswerRow) {
 		got = append(got, keepAnswerRow(r))
 	})
 	if err != nil {
@@ -288,7 +288,7 @@ func TestDecodeUploadResponseHandsEachRow(t *testing.T) {
 // answer; the rows before it keep theirs.
 func TestDecodeUploadResponseRowWithoutID(t *testing.T) {
 	var got []AnswerRow
-	_, err := DecodeUploadResponse(strings.NewReader(`[{"id":"a","conv_prefix":[],"response":"r"},{"conv_prefix":[],"response":"s"},{"id":"c"}]`), func(r *AnswerRow) {
+	_, err := decodeUploadResponse(strings.NewReader(`[{"id":"a","conv_prefix":[],"response":"r"},{"conv_prefix":[],"response":"s"},{"id":"c"}]`), noRedact, func(r *AnswerRow) {
 		got = append(got, keepAnswerRow(r))
 	})
 	var ue *UnexpectedResponseError

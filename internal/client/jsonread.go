@@ -114,32 +114,38 @@ func (a *answerReader) skip() error {
 	return err
 }
 
-// readText reads a value and appends its text to dst: a string's contents, a
-// number as written, nothing for null, anything else as compact JSON. It
+// readText reads a value and appends its text (see appendText) to dst. It
 // returns the value's kind.
 func (a *answerReader) readText(dst []byte) (jsontext.Kind, []byte, error) {
 	v, err := a.dec.ReadValue()
 	if err != nil {
 		return jsontext.KindInvalid, dst, err
 	}
-	switch k := v.Kind(); k {
+	return v.Kind(), appendText(dst, v), nil
+}
+
+// appendText appends the text of a valid JSON value to dst: a string's
+// contents, a number as written, nothing for null, anything else as compact
+// JSON.
+func appendText(dst []byte, v jsontext.Value) []byte {
+	switch v.Kind() {
 	case jsontext.KindString:
 		if s := v[1 : len(v)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-			return k, append(dst, s...), nil
+			return append(dst, s...)
 		}
-		// Checked by ReadValue: the only error left is invalid UTF-8,
-		// which becomes U+FFFD as decodeOptions say.
+		// The only error left is invalid UTF-8, which becomes U+FFFD.
 		dst, _ = jsontext.AppendUnquote(dst, v)
-		return k, dst, nil
 	case jsontext.KindNumber:
-		return k, append(dst, v...), nil
+		dst = append(dst, v...)
 	case jsontext.KindNull:
-		return k, dst, nil
 	default:
-		dst, err = jsontext.AppendFormat(dst, v, append(decodeOptions, jsontext.PreserveRawStrings(true))...)
-		return k, dst, err
+		dst, _ = jsontext.AppendFormat(dst, v, append(decodeOptions, jsontext.PreserveRawStrings(true))...)
 	}
+	return dst
 }
+
+// rawText is the text of a valid JSON value (see appendText).
+func rawText(raw []byte) string { return string(appendText(nil, raw)) }
 
 // readDatasetID reads a dataset_id: ok is false when it is neither null nor
 // a usable id.
@@ -159,7 +165,7 @@ func idProblem(kind jsontext.Kind, text []byte) string {
 	case kind == jsontext.KindInvalid:
 		return `no "id"`
 	case kind != jsontext.KindString && kind != jsontext.KindNumber:
-		return "an id that is " + kindName(kind) + ", not a string or a number"
+		return "an id that is " + kindNames[kind] + ", not a string or a number"
 	case len(text) == 0:
 		return "an empty id"
 	case len(text) > maxIDLength:
@@ -168,23 +174,9 @@ func idProblem(kind jsontext.Kind, text []byte) string {
 	return ""
 }
 
-// kindName names a kind of JSON value for a message.
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case jsontext.KindNull:
-		return "null"
-	case jsontext.KindFalse, jsontext.KindTrue:
-		return "a boolean"
-	case jsontext.KindString:
-		return "a string"
-	case jsontext.KindNumber:
-		return "a number"
-	case jsontext.KindBeginObject:
-		return "an object"
-	case jsontext.KindBeginArray:
-		return "a list"
-	}
-	return "not a JSON value"
+// kindNames name the kinds of JSON value for messages.
+var kindNames = map[jsontext.Kind]string{
+	'n': "null", 'f': "a boolean", 't': "a boolean", '"': "a string", '0': "a number", '{': "an object", '[': "a list",
 }
 
 // end checks that nothing follows the answer. A connection that fails after
@@ -211,16 +203,24 @@ func (a *answerReader) unexpectedAt(offset int64, reason string, ids []string) *
 	}
 }
 
-// cutOff reports whether err means the answer ended before it was complete.
-func cutOff(err error) bool {
-	return err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)
-}
+// errEndedEarly is the cause of an answer that ended before it was complete.
+var errEndedEarly = errors.New("the answer ended early")
 
-// invalid describes an error of the decoder that is neither a read failure
-// nor a cut-off: the answer is not valid JSON.
-func (a *answerReader) invalid(err error, ids []string) *UnexpectedResponseError {
+// fail turns an error met while decoding into the answer's error: a problem
+// found in it as it is, an answer that broke off (cut short, or the
+// connection failed) as brokeOff makes it of the cause, and anything else as
+// an answer that is not valid JSON.
+func (a *answerReader) fail(err error, ids []string, brokeOff func(cause error) error) error {
+	var ue *UnexpectedResponseError
 	var syn *jsontext.SyntacticError
-	if !errors.As(err, &syn) || syn.Err == nil {
+	switch {
+	case errors.As(err, &ue):
+		return err
+	case a.tr.err != nil:
+		return brokeOff(unwrapURLError(a.tr.err))
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+		return brokeOff(errEndedEarly)
+	case !errors.As(err, &syn) || syn.Err == nil:
 		return a.unexpected(err.Error(), ids)
 	}
 	reason := "the answer is not valid JSON: " + syn.Err.Error()
@@ -265,7 +265,7 @@ func (r *elementReader) read(a *answerReader, idOnly bool) (string, error) {
 	case err != nil:
 		return "", err
 	case k != jsontext.KindBeginObject:
-		return "is " + kindName(k) + ", not an object", a.skip()
+		return "is " + kindNames[k] + ", not an object", a.skip()
 	}
 	r.buf, r.messages, r.wrong = r.buf[:0], r.messages[:0], ""
 	r.idKind, r.dbIDKind, r.response, r.created = jsontext.KindInvalid, jsontext.KindInvalid, messageSpans{}, span{}

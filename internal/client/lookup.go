@@ -152,6 +152,7 @@ func (e *lookupError) Unwrap() []error { return []error{e.sentinel, e.api} }
 type datasetDecoder struct {
 	*answerReader
 	fn    func(*Annotation) error
+	fnErr error
 	count int // annotations handed to fn
 	el    elementReader
 	ann   Annotation
@@ -167,8 +168,13 @@ func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation)
 	if err == nil {
 		err = d.end(nil)
 	}
+	if err != nil && err == d.fnErr {
+		return "", err
+	}
 	if err != nil {
-		return "", d.fail(err)
+		return "", d.fail(err, nil, func(cause error) error {
+			return fmt.Errorf("the answer broke off after %d annotation(s): %w", d.count, cause)
+		})
 	}
 	return id, nil
 }
@@ -178,7 +184,7 @@ func (d *datasetDecoder) dataset() (string, error) {
 	case err != nil:
 		return "", err
 	case k != jsontext.KindBeginObject:
-		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindName(k), nil)
+		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindNames[k], nil)
 	}
 	var datasetID string
 	err := d.object(func(name []byte) (err error) {
@@ -205,7 +211,7 @@ func (d *datasetDecoder) annotations() error {
 	case k == jsontext.KindNull:
 		return d.skip()
 	case k != jsontext.KindBeginArray:
-		return d.unexpected("dataset_annotations is "+kindName(k)+", not a list", nil)
+		return d.unexpected("dataset_annotations is "+kindNames[k]+", not a list", nil)
 	}
 	return d.list(func() error {
 		if d.count >= maxRowsInAnswer {
@@ -222,7 +228,8 @@ func (d *datasetDecoder) annotations() error {
 			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem), nil)
 		}
 		if err := d.fn(&d.ann); err != nil {
-			return &callbackError{err}
+			d.fnErr = err // returned as it is
+			return err
 		}
 		d.count++
 		return nil
@@ -257,29 +264,3 @@ func (d *datasetDecoder) annotation() string {
 	d.ann.CreatedAt = text[el.created.start:el.created.end]
 	return ""
 }
-
-// fail turns an error into decodeDataset's: the callback's error as is, a
-// problem found in the answer as is, a cut-off answer as such, anything else
-// (malformed JSON) as an unexpected answer.
-func (d *datasetDecoder) fail(err error) error {
-	var cb *callbackError
-	var ue *UnexpectedResponseError
-	switch {
-	case errors.As(err, &cb):
-		return cb.err
-	case errors.As(err, &ue):
-		return err
-	case d.tr.err != nil:
-		return fmt.Errorf("the answer broke off after %d annotation(s): %w", d.count, unwrapURLError(d.tr.err))
-	case cutOff(err):
-		return fmt.Errorf("the answer ended early, after %d annotation(s)", d.count)
-	}
-	return d.invalid(err, nil)
-}
-
-// callbackError carries an error returned by the caller's function, so that
-// it is returned as is rather than described as a bad answer.
-type callbackError struct{ err error }
-
-func (e *callbackError) Error() string { return e.err.Error() }
-func (e *callbackError) Unwrap() error { return e.err }

@@ -121,7 +121,7 @@ func TestDecodeDataset(t *testing.T) {
 	}
 
 	_, err = decodeAll(strings.NewReader(`{"dataset_id":"d","dataset_annotations":[{"id":"a"},{"id"`), noRedact)
-	if err == nil || !strings.Contains(err.Error(), "ended early, after 1 annotation(s)") {
+	if err == nil || !strings.Contains(err.Error(), "broke off after 1 annotation(s): the answer ended early") {
 		t.Errorf("cut off: err = %v", err)
 	}
 }
@@ -155,7 +155,7 @@ func FuzzDecodeDataset(f *testing.F) {
 			if n := len([]rune(ue.Excerpt)); n > maxExcerpt {
 				t.Fatalf("excerpt of %d runes", n)
 			}
-		case !strings.Contains(err.Error(), fmt.Sprintf("ended early, after %d annotation(s)", len(ids))):
+		case !strings.Contains(err.Error(), fmt.Sprintf("broke off after %d annotation(s): the answer ended early", len(ids))):
 			t.Fatalf("unexpected error %T: %v (after %d annotations)", err, err, len(ids))
 		}
 	})
@@ -235,7 +235,7 @@ func TestDecodersReadLargeAnswersInPieces(t *testing.T) {
 	}
 	buf.WriteByte(']')
 	for _, r := range []io.Reader{iotest.OneByteReader(bytes.NewReader(buf.Bytes())), iotest.HalfReader(bytes.NewReader(buf.Bytes()))} {
-		res, err := DecodeUploadResponse(r, func(row *AnswerRow) {
+		res, err := decodeUploadResponse(r, noRedact, func(row *AnswerRow) {
 			if want := fmt.Sprintf("%s é %d", strings.Repeat("x", row.Index%300), row.Index); row.ConvPrefix[0].Content != want {
 				t.Fatalf("row %d content %q, want %q", row.Index, row.ConvPrefix[0].Content, want)
 			}

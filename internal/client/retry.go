@@ -154,7 +154,7 @@ func isCertificateError(err error) bool {
 func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-			return min64(d, maxWait)
+			return min(d, maxWait)
 		}
 	}
 	base := maxWait
@@ -198,11 +198,4 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, true
-}
-
-func min64(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
