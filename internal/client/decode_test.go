@@ -23,7 +23,7 @@ func TestDecodeUploadResponse(t *testing.T) {
 		{"empty array", ` [ ] `, []string{}, "", ""},
 		{"numeric ids as written", `[{"id":1},{"id":-7},{"id":98765432109876543210},{"id":1e3}]`, []string{"1", "-7", "98765432109876543210", "1e3"}, "", ""},
 		{"nested ids ignored", `[{"response":{"id":"inner"},"id":"outer"}]`, []string{"outer"}, "", ""},
-		{"repeated id: the last counts", `[{"id":"a","id":"b"}]`, []string{"b"}, "", ""},
+		{"repeated id: the first counts", `[{"id":"a","id":"b"}]`, []string{"a"}, "", ""},
 		{"invalid UTF-8 read as U+FFFD", "[{\"id\":\"a\xff\"}]", []string{"a\ufffd"}, "", ""},
 		{"object", `{"dataset_id":"3c90c3cc","message":"ok","other":[1,2]}`, nil, "3c90c3cc", "ok"},
 		{"object numeric dataset id", `{"dataset_id":12,"message":null}`, nil, "12", ""},

@@ -50,7 +50,7 @@ type answerReader struct {
 }
 
 // decodeOptions tolerate what Python's json module can write: invalid UTF-8
-// is read as U+FFFD, and of a repeated key the last value counts.
+// is read as U+FFFD, and repeated keys are allowed.
 var decodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
 
 func newAnswerReader(r io.Reader, redact func(string) string) *answerReader {
@@ -237,8 +237,9 @@ type messageSpans struct{ role, content span }
 
 // elementReader reads the elements of an answer, an upload's rows or a
 // lookup's annotations, one at a time, reusing its buffers. Keys are matched
-// exactly and unknown ones skipped. All text goes into one buffer, so that
-// an element's strings cost one allocation together.
+// exactly and unknown ones skipped; of a repeated "id" the first counts, of
+// another repeated key the last. All text goes into one buffer, so that an
+// element's strings cost one allocation together.
 type elementReader struct {
 	buf              []byte
 	idKind, dbIDKind jsontext.Kind // KindInvalid when absent
@@ -257,29 +258,22 @@ type elementReader struct {
 	contextOut string    // what an AnswerRow's Context points to
 }
 
-// read reads the next element. With idOnly it skips all fields but the id.
-// It returns what is wrong with an element that is not an object, phrased
-// to follow "row N " or "annotation N ".
-func (r *elementReader) read(a *answerReader, idOnly bool) (string, error) {
+// read reads the next element. It returns what is wrong with an element
+// that is not an object, phrased to follow "row N " or "annotation N ".
+func (r *elementReader) read(a *answerReader) (string, error) {
 	switch k, err := a.peek(); {
 	case err != nil:
 		return "", err
 	case k != jsontext.KindBeginObject:
 		return "is " + kindNames[k] + ", not an object", a.skip()
 	}
-	r.buf, r.messages, r.wrong = r.buf[:0], r.messages[:0], ""
-	r.idKind, r.dbIDKind, r.response, r.created = jsontext.KindInvalid, jsontext.KindInvalid, messageSpans{}, span{}
-	r.hasConvPrefix, r.hasResponse, r.hasGroundTruth, r.hasContext = false, false, false, false
+	*r = elementReader{buf: r.buf[:0], messages: r.messages[:0], convPrefix: r.convPrefix} // KindInvalid is 0
 	return "", a.object(func(name []byte) (err error) {
-		switch {
-		case string(name) == "id":
+		if string(name) == "id" && r.idKind == jsontext.KindInvalid {
 			r.idKind, r.id, err = r.text(a)
-		case idOnly:
-			err = a.skip()
-		default:
-			err = r.field(a, string(name))
+			return err
 		}
-		return err
+		return r.field(a, string(name))
 	})
 }
 

@@ -217,7 +217,7 @@ func (d *datasetDecoder) annotations() error {
 		if d.count >= maxRowsInAnswer {
 			return d.unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer), nil)
 		}
-		problem, err := d.el.read(d.answerReader, false)
+		problem, err := d.el.read(d.answerReader)
 		if err == nil && problem == "" {
 			problem = d.annotation()
 		}
