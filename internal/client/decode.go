@@ -93,8 +93,8 @@ func (d *uploadDecoder) answer() (*UploadResult, error) {
 
 func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 	d.ids = []string{}
-	n := 0
 	err := d.list(func() error {
+		n := len(d.ids) // the rows before have an id, or the answer would have stopped
 		if n >= maxRowsInAnswer {
 			return d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer), d.ids)
 		}
@@ -102,7 +102,6 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 		if err == nil && problem != "" {
 			err = d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem), d.ids)
 		}
-		n++
 		return err
 	})
 	return &UploadResult{IDs: d.ids}, err
@@ -123,23 +122,21 @@ func (d *uploadDecoder) row(n int) (string, error) {
 	if problem == "" {
 		d.ids = append(d.ids, id)
 	}
-	if d.each != nil {
-		d.out = AnswerRow{Index: n, ID: id}
-		if el := &d.el; el.wrong == "" && el.hasConvPrefix && el.hasResponse {
-			var text string
-			d.out.HasContent = true
-			d.out.ConvPrefix, text = el.content()
-			d.out.Response = message(text, el.response)
-			if el.hasGroundTruth {
-				d.out.GroundTruth = &el.groundTruth
-			}
-			if el.hasContext {
-				el.contextOut = text[el.context.start:el.context.end]
-				d.out.Context = &el.contextOut
-			}
+	d.out = AnswerRow{Index: n, ID: id}
+	if el := &d.el; el.wrong == "" && el.hasConvPrefix && el.hasResponse {
+		var text string
+		d.out.HasContent = true
+		d.out.ConvPrefix, text = el.content()
+		d.out.Response = message(text, el.response)
+		if el.hasGroundTruth {
+			d.out.GroundTruth = &el.groundTruth
 		}
-		d.each(&d.out)
+		if el.hasContext {
+			el.contextOut = text[el.context.start:el.context.end]
+			d.out.Context = &el.contextOut
+		}
 	}
+	d.each(&d.out)
 	return problem, nil
 }
 

@@ -46,7 +46,7 @@ type answerReader struct {
 	tr     trackingReader
 	dec    *jsontext.Decoder
 	redact func(string) string
-	name   []byte // an unescaped member name
+	name   []byte // the member name being read
 }
 
 // decodeOptions tolerate what Python's json module can write: invalid UTF-8
@@ -72,43 +72,37 @@ func (a *answerReader) peek() (jsontext.Kind, error) {
 // object reads an object, handing each member's name to fn, which reads
 // the member's value. The name is valid until the next read.
 func (a *answerReader) object(fn func(name []byte) error) error {
-	if _, err := a.dec.ReadToken(); err != nil { // '{'
-		return err
-	}
-	for a.dec.PeekKind() == jsontext.KindString {
-		v, err := a.dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		name := v[1 : len(v)-1]
-		if bytes.IndexByte(v, '\\') >= 0 {
-			a.name, _ = jsontext.AppendUnquote(a.name[:0], v) // checked by ReadValue
-			name = a.name
-		}
-		if err := fn(name); err != nil {
-			return err
+	_, err := a.dec.ReadToken() // '{'
+	for err == nil && a.dec.PeekKind() == jsontext.KindString {
+		var v jsontext.Value
+		if v, err = a.dec.ReadValue(); err == nil {
+			a.name = v[1 : len(v)-1]
+			if bytes.IndexByte(v, '\\') >= 0 {
+				a.name, _ = jsontext.AppendUnquote(nil, v) // checked by ReadValue
+			}
+			err = fn(a.name)
 		}
 	}
-	_, err := a.dec.ReadToken() // '}', or the error PeekKind found
+	if err == nil {
+		_, err = a.dec.ReadToken() // '}', or the error PeekKind found
+	}
 	return err
 }
 
 // list reads a list, calling fn to read each element.
 func (a *answerReader) list(fn func() error) error {
-	if _, err := a.dec.ReadToken(); err != nil { // '['
-		return err
+	_, err := a.dec.ReadToken() // '['
+	for err == nil && a.dec.PeekKind() != jsontext.KindEndArray && a.dec.PeekKind() != jsontext.KindInvalid {
+		err = fn()
 	}
-	for k := a.dec.PeekKind(); k != jsontext.KindEndArray && k != jsontext.KindInvalid; k = a.dec.PeekKind() {
-		if err := fn(); err != nil {
-			return err
-		}
+	if err == nil {
+		_, err = a.dec.ReadToken() // ']', or the error PeekKind found
 	}
-	_, err := a.dec.ReadToken() // ']', or the error PeekKind found
 	return err
 }
 
-// skip reads past the next value. (ReadValue reads a nested value in one
-// pass, where the decoder's SkipValue reads it token by token.)
+// skip reads past the next value, in one pass where the decoder's SkipValue
+// reads token by token.
 func (a *answerReader) skip() error {
 	_, err := a.dec.ReadValue()
 	return err
@@ -289,18 +283,16 @@ func (r *elementReader) text(a *answerReader) (jsontext.Kind, span, error) {
 func (r *elementReader) field(a *answerReader, key string) error {
 	var k jsontext.Kind
 	var s span
+	var ok bool
 	var err error
 	switch key {
 	case "db_id":
 		r.dbIDKind, r.dbID, err = r.text(a)
 	case "conv_prefix":
 		r.hasConvPrefix = a.dec.PeekKind() != jsontext.KindNull
-		if ok, err := r.readConvPrefix(a); err != nil || !ok {
-			r.noteWrong("a conv_prefix that is not a list of {role, content} messages")
-			return err
-		}
+		ok, err = r.readConvPrefix(a)
+		r.check(ok, "a conv_prefix that is not a list of {role, content} messages")
 	case "response":
-		ok := true
 		if a.dec.PeekKind() == jsontext.KindBeginObject {
 			r.response, ok, err = r.readMessage(a)
 		} else {
@@ -308,23 +300,17 @@ func (r *elementReader) field(a *answerReader, key string) error {
 			r.response.role, ok = span{}, k == jsontext.KindString || k == jsontext.KindNull
 		}
 		r.hasResponse = k != jsontext.KindNull
-		if !ok {
-			r.noteWrong("a response that is not a string or a {role, content} message")
-		}
+		r.check(ok, "a response that is not a string or a {role, content} message")
 	case "ground_truth":
 		k, s, err = r.text(a)
-		gt, ok := parseInteger(r.buf[s.start:s.end])
+		r.groundTruth, ok = parseInteger(r.buf[s.start:s.end])
 		r.buf = r.buf[:s.start]
-		r.groundTruth, r.hasGroundTruth = gt, ok && k != jsontext.KindNull
-		if k != jsontext.KindNull && (!ok || k != jsontext.KindNumber && k != jsontext.KindString) {
-			r.noteWrong("a ground_truth that is not an integer")
-		}
+		r.hasGroundTruth = ok && k != jsontext.KindNull
+		r.check(k == jsontext.KindNull || ok && (k == jsontext.KindNumber || k == jsontext.KindString), "a ground_truth that is not an integer")
 	case "context":
 		k, r.context, err = r.text(a)
 		r.hasContext = k == jsontext.KindString
-		if k != jsontext.KindString && k != jsontext.KindNull {
-			r.noteWrong("a context that is not a string")
-		}
+		r.check(r.hasContext || k == jsontext.KindNull, "a context that is not a string")
 	case "created_at":
 		if k, s, err = r.text(a); k == jsontext.KindString {
 			r.created = s
@@ -335,9 +321,10 @@ func (r *elementReader) field(a *answerReader, key string) error {
 	return err
 }
 
-func (r *elementReader) noteWrong(what string) {
-	if r.wrong == "" {
-		r.wrong = what
+// check notes wrong as the element's first field of the wrong type, unless ok.
+func (r *elementReader) check(ok bool, wrong string) {
+	if !ok && r.wrong == "" {
+		r.wrong = wrong
 	}
 }
 

@@ -168,15 +168,12 @@ func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation)
 	if err == nil {
 		err = d.end(nil)
 	}
-	if err != nil && err == d.fnErr {
-		return "", err
-	}
-	if err != nil {
-		return "", d.fail(err, nil, func(cause error) error {
+	if err != nil && err != d.fnErr {
+		err = d.fail(err, nil, func(cause error) error {
 			return fmt.Errorf("the answer broke off after %d annotation(s): %w", d.count, cause)
 		})
 	}
-	return id, nil
+	return id, err
 }
 
 func (d *datasetDecoder) dataset() (string, error) {
@@ -218,21 +215,18 @@ func (d *datasetDecoder) annotations() error {
 			return d.unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer), nil)
 		}
 		problem, err := d.el.read(d.answerReader)
-		if err == nil && problem == "" {
+		if err != nil {
+			return err
+		}
+		if problem == "" {
 			problem = d.annotation()
 		}
-		switch {
-		case err != nil:
-			return err
-		case problem != "":
+		if problem != "" {
 			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem), nil)
 		}
-		if err := d.fn(&d.ann); err != nil {
-			d.fnErr = err // returned as it is
-			return err
-		}
 		d.count++
-		return nil
+		d.fnErr = d.fn(&d.ann) // returned as it is
+		return d.fnErr
 	})
 }
 
@@ -241,18 +235,17 @@ func (d *datasetDecoder) annotations() error {
 func (d *datasetDecoder) annotation() string {
 	el := &d.el
 	id, problem := el.rowID()
+	dbID := el.buf[el.dbID.start:el.dbID.end]
+	hasDBID := el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull
 	switch {
 	case problem != "":
 		return problem
 	case el.wrong != "":
 		return "has " + el.wrong
-	case el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull && idProblem(el.dbIDKind, el.buf[el.dbID.start:el.dbID.end]) != "":
+	case hasDBID && idProblem(el.dbIDKind, dbID) != "":
 		return "has an unusable db_id"
 	}
-	d.ann = Annotation{ID: id}
-	if el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull {
-		d.ann.DBID = string(el.buf[el.dbID.start:el.dbID.end])
-	}
+	d.ann = Annotation{ID: id, DBID: string(dbID)}
 	if el.hasGroundTruth {
 		d.ann.GroundTruth = &el.groundTruth
 	}
