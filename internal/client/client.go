@@ -120,16 +120,11 @@ func New(cfg Config) (*Client, error) {
 	if headerTimeout <= 0 {
 		headerTimeout = DefaultResponseHeaderTimeout
 	}
+	if c.logger == nil {
+		c.logger = func(context.Context) Logger { return discardLogger{} }
+	}
 	c.httpClient = newHTTPClient(cfg.HTTPClient, headerTimeout)
 	return c, nil
-}
-
-// log is the logger for a request made with ctx.
-func (c *Client) log(ctx context.Context) Logger {
-	if c.logger == nil {
-		return discardLogger{}
-	}
-	return c.logger(ctx)
 }
 
 // newHTTPClient copies base (or builds a default) with headerTimeout on its

@@ -44,17 +44,15 @@ type uploadDecoder struct {
 }
 
 // decodeUploadResponse decodes the answer of a successful upload as a stream:
+// a JSON array of the stored rows, each an object whose "id" is a string or a
+// number (kept as written), handed to each (which may be nil) one at a time;
+// or the documented {"dataset_id": ..., "message": ...} object (IDs nil).
 //
-//   - a JSON array of the stored rows, each an object whose "id" is a string
-//     or a number (kept as written), read one element at a time and handed
-//     to each (which may be nil);
-//   - or the documented {"dataset_id": ..., "message": ...} object (IDs nil).
-//
-// An answer that breaks off (EOF or a read error midway) is an
-// *OutcomeUnknownError with ProbablyStored and the ids read so far. Anything
-// else that is not understood is an *UnexpectedResponseError with a short
-// printable excerpt and the ids read so far. An element without a usable id
-// is handed to each (with ID "") before it ends the answer so.
+// The API said 200, so the rows are probably stored whatever the answer:
+// every failure is an *OutcomeUnknownError with ProbablyStored and the ids
+// read so far, wrapping an *UnexpectedResponseError with an excerpt when the
+// answer is not understood. A row without a usable id is handed to each
+// (with ID "") before it ends the answer so.
 func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*AnswerRow)) (*UploadResult, error) {
 	d := &uploadDecoder{answerReader: newAnswerReader(r, redact), each: each}
 	d.again.dec = jsontext.NewDecoder(&d.rowBytes)
@@ -63,15 +61,8 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 		err = d.end(d.ids)
 	}
 	if err != nil {
-		// The API said 200: the rows are probably stored even if the
-		// answer broke off.
-		return nil, d.fail(err, d.ids, func(cause error) error {
-			return &OutcomeUnknownError{
-				Cause:          fmt.Errorf("reading the upload's answer stopped after %d row id(s): %w", len(d.ids), cause),
-				ProbablyStored: true,
-				PartialIDs:     d.ids,
-			}
-		})
+		err = d.fail(err, d.ids, fmt.Sprintf("reading the upload's answer stopped after %d row id(s)", len(d.ids)))
+		return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: d.ids}
 	}
 	return res, nil
 }
@@ -109,8 +100,6 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 
 // row reads row n of the answer, keeps its id and hands it to each. It
 // returns what is wrong with it, phrased to follow "row N of the answer ".
-// A row without a usable id is handed over (with no id) before it ends the
-// answer.
 func (d *uploadDecoder) row(n int) (string, error) {
 	if d.each == nil {
 		return d.idOnly()
@@ -140,8 +129,8 @@ func (d *uploadDecoder) row(n int) (string, error) {
 	return problem, nil
 }
 
-// idOnly reads a row whole, which is much faster than member by member,
-// then its first id, and keeps it.
+// idOnly reads a row whole, much faster than member by member, then its
+// first id, and keeps it.
 func (d *uploadDecoder) idOnly() (string, error) {
 	raw, err := d.dec.ReadValue()
 	if err != nil || raw.Kind() != jsontext.KindBeginObject {
@@ -170,16 +159,13 @@ func (d *uploadDecoder) objectAnswer() (*UploadResult, error) {
 	err := d.object(func(name []byte) (err error) {
 		switch string(name) {
 		case "dataset_id":
-			var ok bool
-			if res.DatasetID, ok, err = d.readDatasetID(); err == nil && !ok {
-				err = d.unexpected("the answer's dataset_id is not a non-empty string or number of at most 1 KiB", nil)
-			}
+			res.DatasetID, err = d.readDatasetID()
 		case "message":
-			var k jsontext.Kind
-			var text []byte
-			if k, text, err = d.readText(nil); k != jsontext.KindNull {
+			k, text, err := d.readText(nil)
+			if k != jsontext.KindNull {
 				res.Message = excerpt(d.redact(string(text)), maxDetail)
 			}
+			return err
 		default:
 			err = d.skip()
 		}

@@ -13,12 +13,9 @@ import (
 )
 
 const (
-	// maxIDLength bounds one row id, in bytes.
-	maxIDLength = 1 << 10
-	// maxRowsInAnswer bounds the ids (or annotations) read from one answer.
-	maxRowsInAnswer = 50_000_000
-	// headKeep is how much of an answer's beginning is kept for excerpts.
-	headKeep = 4 << 10
+	maxIDLength     = 1 << 10    // bytes in one row id
+	maxRowsInAnswer = 50_000_000 // ids (or annotations) read from one answer
+	headKeep        = 4 << 10    // bytes of an answer's beginning kept for excerpts
 )
 
 // trackingReader remembers the beginning of a stream, for excerpts, and the
@@ -32,9 +29,7 @@ type trackingReader struct {
 
 func (t *trackingReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	if room := headKeep - len(t.head); room > 0 && n > 0 {
-		t.head = append(t.head, p[:min(n, room)]...)
-	}
+	t.head = append(t.head, p[:min(n, max(headKeep-len(t.head), 0))]...)
 	if err != nil && err != io.EOF && t.err == nil {
 		t.err = err
 	}
@@ -108,8 +103,8 @@ func (a *answerReader) skip() error {
 	return err
 }
 
-// readText reads a value and appends its text (see appendText) to dst. It
-// returns the value's kind.
+// readText reads a value, appends its text (see appendText) to dst, and
+// returns its kind.
 func (a *answerReader) readText(dst []byte) (jsontext.Kind, []byte, error) {
 	v, err := a.dec.ReadValue()
 	if err != nil {
@@ -141,19 +136,17 @@ func appendText(dst []byte, v jsontext.Value) []byte {
 // rawText is the text of a valid JSON value (see appendText).
 func rawText(raw []byte) string { return string(appendText(nil, raw)) }
 
-// readDatasetID reads a dataset_id: ok is false when it is neither null nor
-// a usable id.
-func (a *answerReader) readDatasetID() (id string, ok bool, err error) {
+// readDatasetID reads a dataset_id: null, or a usable id.
+func (a *answerReader) readDatasetID() (string, error) {
 	k, text, err := a.readText(nil)
-	if err != nil || k == jsontext.KindNull {
-		return "", true, err
+	if err == nil && k != jsontext.KindNull && idProblem(k, text) != "" {
+		err = a.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB", nil)
 	}
-	return string(text), idProblem(k, text) == "", nil
+	return string(text), err
 }
 
-// idProblem checks an id read by readText (kind KindInvalid when there was
-// none): a non-empty string or number, at most maxIDLength bytes. It returns
-// what is wrong, phrased to follow "has ", or "".
+// idProblem says what is wrong with an id read by readText (kind
+// KindInvalid when there was none), phrased to follow "has ", or "".
 func idProblem(kind jsontext.Kind, text []byte) string {
 	switch {
 	case kind == jsontext.KindInvalid:
@@ -197,35 +190,29 @@ func (a *answerReader) unexpectedAt(offset int64, reason string, ids []string) *
 	}
 }
 
-// errEndedEarly is the cause of an answer that ended before it was complete.
 var errEndedEarly = errors.New("the answer ended early")
 
 // fail turns an error met while decoding into the answer's error: a problem
 // found in it as it is, an answer that broke off (cut short, or the
-// connection failed) as brokeOff makes it of the cause, and anything else as
-// an answer that is not valid JSON.
-func (a *answerReader) fail(err error, ids []string, brokeOff func(cause error) error) error {
+// connection failed) as its cause after brokeOff, and anything else as an
+// answer that is not valid JSON.
+func (a *answerReader) fail(err error, ids []string, brokeOff string) error {
 	var ue *UnexpectedResponseError
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &ue):
 		return err
 	case a.tr.err != nil:
-		return brokeOff(unwrapURLError(a.tr.err))
+		return fmt.Errorf("%s: %w", brokeOff, unwrapURLError(a.tr.err))
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		return brokeOff(errEndedEarly)
+		return fmt.Errorf("%s: %w", brokeOff, errEndedEarly)
 	case !errors.As(err, &syn) || syn.Err == nil:
 		return a.unexpected(err.Error(), ids)
 	}
-	reason := "the answer is not valid JSON: " + syn.Err.Error()
-	if syn.JSONPointer != "" {
-		reason += " at " + excerpt(string(syn.JSONPointer), 100)
-	}
-	return a.unexpectedAt(syn.ByteOffset, reason, ids)
+	return a.unexpectedAt(syn.ByteOffset, "the answer is not valid JSON: "+syn.Err.Error(), ids)
 }
 
-// span is a part of elementReader.buf.
-type span struct{ start, end int }
+type span struct{ start, end int } // a part of elementReader.buf
 
 type messageSpans struct{ role, content span }
 
@@ -244,9 +231,7 @@ type elementReader struct {
 	groundTruth      int64
 
 	hasConvPrefix, hasResponse, hasGroundTruth, hasContext bool
-	// wrong is the first field of a type that cannot be represented, as
-	// "a <field> that is not <what it should be>".
-	wrong string
+	wrong                                                  string // the first field of the wrong type, see check
 
 	convPrefix []Message // the backing array of what content returns
 	contextOut string    // what an AnswerRow's Context points to
@@ -255,11 +240,8 @@ type elementReader struct {
 // read reads the next element. It returns what is wrong with an element
 // that is not an object, phrased to follow "row N " or "annotation N ".
 func (r *elementReader) read(a *answerReader) (string, error) {
-	switch k, err := a.peek(); {
-	case err != nil:
-		return "", err
-	case k != jsontext.KindBeginObject:
-		return "is " + kindNames[k] + ", not an object", a.skip()
+	if k := a.dec.PeekKind(); k != jsontext.KindBeginObject {
+		return "is " + kindNames[k] + ", not an object", a.skip() // or the error PeekKind found
 	}
 	*r = elementReader{buf: r.buf[:0], messages: r.messages[:0], convPrefix: r.convPrefix} // KindInvalid is 0
 	return "", a.object(func(name []byte) (err error) {
@@ -321,7 +303,8 @@ func (r *elementReader) field(a *answerReader, key string) error {
 	return err
 }
 
-// check notes wrong as the element's first field of the wrong type, unless ok.
+// check notes wrong ("a <field> that is not <what it should be>") as the
+// element's first field of the wrong type, unless ok.
 func (r *elementReader) check(ok bool, wrong string) {
 	if !ok && r.wrong == "" {
 		r.wrong = wrong
@@ -371,8 +354,7 @@ func (r *elementReader) readConvPrefix(a *answerReader) (ok bool, err error) {
 	return ok, err
 }
 
-// rowID returns the element's id, or what is wrong with it, phrased to
-// follow "row N " or "annotation N ".
+// rowID returns the element's id, or what is wrong with it.
 func (r *elementReader) rowID() (string, string) {
 	text := r.buf[r.id.start:r.id.end]
 	if problem := idProblem(r.idKind, text); problem != "" {

@@ -60,13 +60,7 @@ func (c *Client) lookup(ctx context.Context, spaceID, datasetName string) (*http
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("dataset lookup needs a space_id and a dataset_name")
 	}
-	reqBody, err := json.Marshal(struct {
-		DatasetName string `json:"dataset_name"`
-		SpaceID     string `json:"space_id"`
-	}{datasetName, spaceID})
-	if err != nil {
-		return nil, fmt.Errorf("encoding the dataset lookup request: %w", err)
-	}
+	reqBody, _ := json.Marshal(map[string]string{"dataset_name": datasetName, "space_id": spaceID}) // cannot fail
 	body := func() (io.Reader, error) { return bytes.NewReader(reqBody), nil }
 
 	resp, err := c.do(ctx, opLookup, "POST", LookupPath, "application/json", body)
@@ -152,8 +146,8 @@ func (e *lookupError) Unwrap() []error { return []error{e.sentinel, e.api} }
 type datasetDecoder struct {
 	*answerReader
 	fn    func(*Annotation) error
-	fnErr error
-	count int // annotations handed to fn
+	fnErr error // fn's error, returned as it is
+	count int   // annotations handed to fn
 	el    elementReader
 	ann   Annotation
 }
@@ -169,9 +163,7 @@ func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation)
 		err = d.end(nil)
 	}
 	if err != nil && err != d.fnErr {
-		err = d.fail(err, nil, func(cause error) error {
-			return fmt.Errorf("the answer broke off after %d annotation(s): %w", d.count, cause)
-		})
+		err = d.fail(err, nil, fmt.Sprintf("the answer broke off after %d annotation(s)", d.count))
 	}
 	return id, err
 }
@@ -187,10 +179,7 @@ func (d *datasetDecoder) dataset() (string, error) {
 	err := d.object(func(name []byte) (err error) {
 		switch string(name) {
 		case "dataset_id":
-			var ok bool
-			if datasetID, ok, err = d.readDatasetID(); err == nil && !ok {
-				err = d.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB", nil)
-			}
+			datasetID, err = d.readDatasetID()
 		case "dataset_annotations":
 			err = d.annotations()
 		default:
@@ -225,7 +214,7 @@ func (d *datasetDecoder) annotations() error {
 			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem), nil)
 		}
 		d.count++
-		d.fnErr = d.fn(&d.ann) // returned as it is
+		d.fnErr = d.fn(&d.ann)
 		return d.fnErr
 	})
 }

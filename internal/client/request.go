@@ -63,7 +63,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
 	}
-	cl := &call{c: c, log: c.log(ctx), op: op, method: method, path: path}
+	cl := &call{c: c, log: c.logger(ctx), op: op, method: method, path: path}
 
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },

@@ -30,20 +30,6 @@ const (
 	verdictNotSent
 )
 
-func (v verdict) String() string {
-	switch v {
-	case verdictDone:
-		return "done"
-	case verdictRetry:
-		return "retry"
-	case verdictOutcomeUnknown:
-		return "outcome-unknown"
-	case verdictNotSent:
-		return "not-sent"
-	}
-	return "verdict(" + strconv.Itoa(int(v)) + ")"
-}
-
 // notSentError marks a transport error that happened before a connection to
 // the server was obtained, so no byte of the request was written. The client
 // learns this from an httptrace GotConn hook.

@@ -37,10 +37,9 @@ type UploadResult struct {
 // after the body may have reached the server is an *OutcomeUnknownError.
 //
 // Each element of a rows answer is handed to each (which may be nil) as it
-// is decoded; see AnswerRow and DecodeUploadResponse.
-//
-// Every failure after the API answered 200 is an *OutcomeUnknownError with
-// ProbablyStored set and the ids read so far in PartialIDs.
+// is decoded; see AnswerRow. Every failure after the API answered 200 is an
+// *OutcomeUnknownError with ProbablyStored set and the ids read so far in
+// PartialIDs: the caller must not upload the rows again.
 func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*AnswerRow)) (*UploadResult, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("upload needs a space_id and a dataset_name")
@@ -61,15 +60,9 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 
 	res, err := decodeUploadResponse(resp.Body, c.redact, each)
 	if err != nil {
-		var unexpected *UnexpectedResponseError
-		if errors.As(err, &unexpected) {
-			// The API said 200: the rows are stored even if the answer is
-			// not understood. The caller must not upload them again.
-			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: unexpected.PartialIDs}
-		}
 		return nil, err
 	}
-	c.log(ctx).Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
+	c.logger(ctx).Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
 	return res, nil
 }
 
