@@ -223,8 +223,8 @@ type messageSpans struct{ role, content span }
 // element's strings cost one allocation together.
 type elementReader struct {
 	buf              []byte
-	idKind, dbIDKind jsontext.Kind // KindInvalid when absent
-	id, dbID         span
+	idKind, dbIDKind jsontext.Kind  // KindInvalid when absent
+	idText, dbIDText []byte         // apart from buf, which becomes the element's strings
 	messages         []messageSpans // conv_prefix
 	response         messageSpans   // a plain string is a content without a role
 	context, created span
@@ -243,10 +243,11 @@ func (r *elementReader) read(a *answerReader) (string, error) {
 	if k := a.dec.PeekKind(); k != jsontext.KindBeginObject {
 		return "is " + kindNames[k] + ", not an object", a.skip() // or the error PeekKind found
 	}
-	*r = elementReader{buf: r.buf[:0], messages: r.messages[:0], convPrefix: r.convPrefix} // KindInvalid is 0
+	*r = elementReader{buf: r.buf[:0], messages: r.messages[:0], convPrefix: r.convPrefix, // KindInvalid is 0
+		idText: r.idText[:0], dbIDText: r.dbIDText[:0]}
 	return "", a.object(func(name []byte) (err error) {
 		if string(name) == "id" && r.idKind == jsontext.KindInvalid {
-			r.idKind, r.id, err = r.text(a)
+			r.idKind, r.idText, err = a.readText(r.idText)
 			return err
 		}
 		return r.field(a, string(name))
@@ -269,7 +270,7 @@ func (r *elementReader) field(a *answerReader, key string) error {
 	var err error
 	switch key {
 	case "db_id":
-		r.dbIDKind, r.dbID, err = r.text(a)
+		r.dbIDKind, r.dbIDText, err = a.readText(r.dbIDText)
 	case "conv_prefix":
 		r.hasConvPrefix = a.dec.PeekKind() != jsontext.KindNull
 		ok, err = r.readConvPrefix(a)
@@ -356,11 +357,10 @@ func (r *elementReader) readConvPrefix(a *answerReader) (ok bool, err error) {
 
 // rowID returns the element's id, or what is wrong with it.
 func (r *elementReader) rowID() (string, string) {
-	text := r.buf[r.id.start:r.id.end]
-	if problem := idProblem(r.idKind, text); problem != "" {
+	if problem := idProblem(r.idKind, r.idText); problem != "" {
 		return "", "has " + problem
 	}
-	return string(text), ""
+	return string(r.idText), ""
 }
 
 // content returns the conv_prefix read, and one string of all the element's

@@ -224,7 +224,7 @@ func (d *datasetDecoder) annotations() error {
 func (d *datasetDecoder) annotation() string {
 	el := &d.el
 	id, problem := el.rowID()
-	dbID := el.buf[el.dbID.start:el.dbID.end]
+	dbID := el.dbIDText
 	hasDBID := el.dbIDKind != jsontext.KindInvalid && el.dbIDKind != jsontext.KindNull
 	switch {
 	case problem != "":
