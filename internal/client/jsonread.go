@@ -41,7 +41,6 @@ type answerReader struct {
 	tr     trackingReader
 	dec    *jsontext.Decoder
 	redact func(string) string
-	name   []byte // the member name being read
 }
 
 // decodeOptions tolerate what Python's json module can write: invalid UTF-8
@@ -71,11 +70,11 @@ func (a *answerReader) object(fn func(name []byte) error) error {
 	for err == nil && a.dec.PeekKind() == jsontext.KindString {
 		var v jsontext.Value
 		if v, err = a.dec.ReadValue(); err == nil {
-			a.name = v[1 : len(v)-1]
+			name := v[1 : len(v)-1]
 			if bytes.IndexByte(v, '\\') >= 0 {
-				a.name, _ = jsontext.AppendUnquote(nil, v) // checked by ReadValue
+				name, _ = jsontext.AppendUnquote(nil, v) // checked by ReadValue
 			}
-			err = fn(a.name)
+			err = fn(name)
 		}
 	}
 	if err == nil {
