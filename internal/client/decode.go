@@ -140,11 +140,11 @@ func (d *uploadDecoder) idOnly() (string, error) {
 	d.rowBytes = *bytes.NewBuffer(raw)
 	d.again.dec.Reset(&d.rowBytes, decodeOptions...)
 	kind := jsontext.KindInvalid
-	_ = d.again.object(func(name []byte) (err error) {
+	_ = d.again.object(func(name []byte) error {
 		if string(name) != "id" {
 			return d.again.skip()
 		}
-		kind, d.id, err = d.again.readText(d.id[:0])
+		kind, d.id, _ = d.again.readText(d.id[:0])
 		return io.EOF // the first id counts: read no further
 	})
 	if problem := idProblem(kind, d.id); problem != "" {

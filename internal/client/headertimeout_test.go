@@ -69,7 +69,7 @@ func TestResponseHeaderTimeoutOnCallersTransport(t *testing.T) {
 
 func TestDefaultResponseHeaderTimeout(t *testing.T) {
 	c, _, _ := newTestClient(t, http.NotFoundHandler())
-	if got := c.httpClient.Transport.(*http.Transport).ResponseHeaderTimeout; got != DefaultResponseHeaderTimeout {
-		t.Errorf("ResponseHeaderTimeout = %v, want %v", got, DefaultResponseHeaderTimeout)
+	if tr, ok := c.httpClient.Transport.(*http.Transport); !ok || tr.ResponseHeaderTimeout != DefaultResponseHeaderTimeout {
+		t.Errorf("transport %#v, want an *http.Transport with ResponseHeaderTimeout %v", c.httpClient.Transport, DefaultResponseHeaderTimeout)
 	}
 }

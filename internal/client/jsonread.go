@@ -168,11 +168,10 @@ var kindNames = map[jsontext.Kind]string{
 // end checks that nothing follows the answer. A connection that fails after
 // the answer is complete loses nothing, so its error does not count.
 func (a *answerReader) end(ids []string) error {
-	_, err := a.dec.ReadToken()
-	if err == io.EOF || a.tr.err != nil {
-		return nil
+	if _, err := a.dec.ReadToken(); err != io.EOF && a.tr.err == nil {
+		return a.unexpected("unexpected data after the end of the JSON answer", ids)
 	}
-	return a.unexpected("unexpected data after the end of the JSON answer", ids)
+	return nil
 }
 
 // unexpected is an *UnexpectedResponseError at the current offset.
