@@ -20,6 +20,7 @@ type rowScanner struct {
 	data     []byte
 	dec      *jsontext.Decoder
 	shapeErr *fileError // the first row that is valid JSON but not a valid row
+	messages []message  // a row's conv_prefix while it is read
 }
 
 // scanRows parses data (already known to start with '[' after white space)
@@ -166,9 +167,11 @@ func (sc *rowScanner) convPrefix(i int, p *parsedRow) (bool, error) {
 	if _, err := sc.dec.ReadToken(); err != nil {
 		return true, err
 	}
-	p.convPrefix = []message{}
+	// The list is gathered in a reused buffer, then copied at its length.
+	sc.messages = sc.messages[:0]
 	for j := 0; ; j++ {
 		if end, err := sc.end(); end {
+			p.convPrefix = append(make([]message, 0, len(sc.messages)), sc.messages...)
 			return true, err
 		}
 		m, ok, err := sc.message()
@@ -178,7 +181,7 @@ func (sc *rowScanner) convPrefix(i int, p *parsedRow) (bool, error) {
 		if !ok {
 			sc.shape("Invalid row at index %d: field \"conv_prefix[%d]\" must be an object with string \"role\" and \"content\"", i, j)
 		}
-		p.convPrefix = append(p.convPrefix, m)
+		sc.messages = append(sc.messages, m)
 	}
 }
 
