@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -72,31 +71,13 @@ func parseAPIError(status int, body []byte, redact func(string) string) *APIErro
 			e.Validation = append(e.Validation, v)
 		}
 	case len(doc.Detail) > 0 && string(doc.Detail) != "null":
-		e.Detail = clean(compactJSON(doc.Detail))
+		e.Detail = clean(rawText(doc.Detail))
 	case json.Unmarshal(doc.Message, &s) == nil && s != "":
 		e.Detail = clean(s)
 	case json.Unmarshal(doc.Error, &s) == nil && s != "":
 		e.Detail = clean(s)
 	}
 	return e
-}
-
-// rawText renders a JSON scalar as text: strings unquoted, numbers as
-// written, anything else as compact JSON.
-func rawText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return compactJSON(raw)
-}
-
-func compactJSON(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) != nil {
-		return string(raw)
-	}
-	return buf.String()
 }
 
 // excerpt returns at most maxRunes runes of s, printable: control characters

@@ -8,6 +8,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,6 +33,9 @@ const (
 	DefaultRetryWaitMax = 30 * time.Second
 	// DefaultUserAgent is sent when Config.UserAgent is empty.
 	DefaultUserAgent = "terraform-provider-collinear"
+	// DefaultResponseHeaderTimeout is used when Config.ResponseHeaderTimeout
+	// is not positive.
+	DefaultResponseHeaderTimeout = 2 * time.Minute
 )
 
 // Config configures a Client.
@@ -47,7 +51,15 @@ type Config struct {
 	RetryWaitMin time.Duration // default 1s
 	RetryWaitMax time.Duration // default 30s; also caps a Retry-After
 	HTTPClient   *http.Client  // optional client to start from (tests); nil uses a clean default
-	Logger       Logger        // nil: no logs
+	// ResponseHeaderTimeout bounds the wait for an answer once a request is
+	// sent, so that none waits forever on a server that never answers. It
+	// is set on the default transport, or on a copy of HTTPClient's when
+	// that is an *http.Transport.
+	ResponseHeaderTimeout time.Duration
+	// Logger gives the logger for one request from that request's context,
+	// so that log lines carry the caller's fields (say, which Terraform
+	// operation is running). Nil: no logs.
+	Logger func(ctx context.Context) Logger
 	// AllowInsecureHTTP permits a plain http:// BaseURL whose host is not
 	// loopback. Without it such a URL is refused, because the API key would
 	// cross the network in clear text.
@@ -64,7 +76,7 @@ type Client struct {
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 	httpClient   *http.Client
-	logger       Logger
+	logger       func(context.Context) Logger
 }
 
 // New checks the configuration and builds a client.
@@ -104,29 +116,38 @@ func New(cfg Config) (*Client, error) {
 	if c.retryWaitMax < c.retryWaitMin {
 		c.retryWaitMax = c.retryWaitMin
 	}
-	if c.logger == nil {
-		c.logger = discardLogger{}
+	headerTimeout := cfg.ResponseHeaderTimeout
+	if headerTimeout <= 0 {
+		headerTimeout = DefaultResponseHeaderTimeout
 	}
-	c.httpClient = newHTTPClient(cfg.HTTPClient)
+	if c.logger == nil {
+		c.logger = func(context.Context) Logger { return discardLogger{} }
+	}
+	c.httpClient = newHTTPClient(cfg.HTTPClient, headerTimeout)
 	return c, nil
 }
 
-// newHTTPClient copies base (or builds a default) and disables redirects: a
-// redirected upload would be resent to another URL, and a redirect usually
-// means base_url is wrong (http instead of https, a missing path), which the
-// caller should be told about.
-func newHTTPClient(base *http.Client) *http.Client {
+// newHTTPClient copies base (or builds a default) with headerTimeout on its
+// transport, and disables redirects: a redirected upload would be resent to
+// another URL, and a redirect usually means base_url is wrong (http instead
+// of https, a missing path), which the caller should be told about.
+func newHTTPClient(base *http.Client, headerTimeout time.Duration) *http.Client {
 	var hc http.Client
 	if base != nil {
 		hc = *base
-	} else if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t := dt.Clone()
-		t.MaxIdleConnsPerHost = 8
-		hc.Transport = t
-	} else {
-		// http.DefaultTransport was replaced by something else (a test
-		// harness, an instrumented transport): use it as it is.
+	}
+	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
+	}
+	// A transport of another type (a test harness, an instrumented
+	// transport) is used as it is.
+	if t, ok := hc.Transport.(*http.Transport); ok {
+		t = t.Clone()
+		if base == nil {
+			t.MaxIdleConnsPerHost = 8
+		}
+		t.ResponseHeaderTimeout = headerTimeout
+		hc.Transport = t
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc

@@ -23,13 +23,15 @@ func TestDecodeUploadResponse(t *testing.T) {
 		{"empty array", ` [ ] `, []string{}, "", ""},
 		{"numeric ids as written", `[{"id":1},{"id":-7},{"id":98765432109876543210},{"id":1e3}]`, []string{"1", "-7", "98765432109876543210", "1e3"}, "", ""},
 		{"nested ids ignored", `[{"response":{"id":"inner"},"id":"outer"}]`, []string{"outer"}, "", ""},
+		{"repeated id: the first counts", `[{"id":"a","id":"b"}]`, []string{"a"}, "", ""},
+		{"invalid UTF-8 read as U+FFFD", "[{\"id\":\"a\xff\"}]", []string{"a\ufffd"}, "", ""},
 		{"object", `{"dataset_id":"3c90c3cc","message":"ok","other":[1,2]}`, nil, "3c90c3cc", "ok"},
 		{"object numeric dataset id", `{"dataset_id":12,"message":null}`, nil, "12", ""},
 		{"empty object", `{}`, nil, "", ""},
 		{"trailing space", "[{\"id\":\"a\"}]\n\n", []string{"a"}, "", ""},
 	}
 	for _, tc := range cases {
-		res, err := DecodeUploadResponse(strings.NewReader(tc.in))
+		res, err := decodeUploadResponse(strings.NewReader(tc.in), noRedact, nil)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -50,11 +52,11 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 	}{
 		{"empty body", ``, "empty", 0},
 		{"html", `<html><body>502 Bad Gateway</body></html>`, "not valid JSON", 0},
-		{"scalar", `"ok"`, `got the string "ok"`, 0},
-		{"number", `42`, `got the number 42`, 0},
+		{"scalar", `"ok"`, "got a string", 0},
+		{"number", `42`, "got a number", 0},
 		{"element without id", `[{"id":"a"},{"name":"b"}]`, `row 1 of the answer has no "id"`, 1},
-		{"element not an object", `[{"id":"a"},"b"]`, "row 1 of the answer is a JSON string, not an object", 1},
-		{"element an array", `[[1]]`, "row 0 of the answer is a JSON array", 0},
+		{"element not an object", `[{"id":"a"},"b"]`, "row 1 of the answer is a string, not an object", 1},
+		{"element an array", `[[1]]`, "row 0 of the answer is a list", 0},
 		{"element null", `[null]`, "row 0 of the answer is null", 0},
 		{"null id", `[{"id":null}]`, "null", 0},
 		{"bool id", `[{"id":true}]`, "boolean", 0},
@@ -66,9 +68,10 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 		{"two values", `[{"id":"a"}][]`, "after the end", 1},
 		{"bad object dataset_id", `{"dataset_id":true}`, "dataset_id", 0},
 		{"syntax error inside", `[{"id":"a"},{"id":"b",}]`, "not valid JSON", 1},
+		{"keys are matched exactly", `[{"ID":"a"}]`, `has no "id"`, 0},
 	}
 	for _, tc := range cases {
-		_, err := DecodeUploadResponse(strings.NewReader(tc.in))
+		_, err := decodeUploadResponse(strings.NewReader(tc.in), noRedact, nil)
 		var ue *UnexpectedResponseError
 		if !errors.As(err, &ue) {
 			t.Errorf("%s: err = %v, want *UnexpectedResponseError", tc.name, err)
@@ -89,7 +92,7 @@ func TestDecodeUploadResponseErrors(t *testing.T) {
 func TestDecodeUploadResponseCutOff(t *testing.T) {
 	full := `[{"id":"a"},{"id":"b"},{"id":"c"}]`
 	for cut := 1; cut < len(full); cut++ {
-		_, err := DecodeUploadResponse(strings.NewReader(full[:cut]))
+		_, err := decodeUploadResponse(strings.NewReader(full[:cut]), noRedact, nil)
 		var unknown *OutcomeUnknownError
 		if !errors.As(err, &unknown) || !unknown.ProbablyStored {
 			t.Errorf("cut at %d (%q): err = %v, want *OutcomeUnknownError", cut, full[:cut], err)
@@ -103,7 +106,7 @@ func TestDecodeUploadResponseCutOff(t *testing.T) {
 
 	// A connection reset midway.
 	r := io.MultiReader(strings.NewReader(`[{"id":"a"},{"id":"b"},{"id"`), errReader{syscall.ECONNRESET})
-	_, err := DecodeUploadResponse(r)
+	_, err := decodeUploadResponse(r, noRedact, nil)
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) || !slices.Equal(unknown.PartialIDs, []string{"a", "b"}) || !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("reset: err = %v, want *OutcomeUnknownError with ids a, b", err)
@@ -111,7 +114,7 @@ func TestDecodeUploadResponseCutOff(t *testing.T) {
 
 	// A reset after the complete answer loses nothing.
 	r = io.MultiReader(strings.NewReader(`[{"id":"a"}]`), errReader{syscall.ECONNRESET})
-	res, err := DecodeUploadResponse(r)
+	res, err := decodeUploadResponse(r, noRedact, nil)
 	if err != nil || !slices.Equal(res.IDs, []string{"a"}) {
 		t.Errorf("reset after the end: %+v, %v", res, err)
 	}
@@ -126,14 +129,39 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 		`[{"id":"a"},{"id":2}]`,
 		`{"dataset_id":"d","message":"m"}`,
 		`[]`, `{}`, `[{"id":"a"},{"x":1}]`, `<html>`, `[{"id":1e400}]`, `[{"id":"\ud800"}]`,
+		`[{"id":"a","conv_prefix":[{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"ground_truth":1,"context":"c"}]`,
+		`[{"id":"b","conv_prefix":[{"role":"user","content":[{"type":"text"}]}],"response":"r","ground_truth":"2"}]`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := DecodeUploadResponse(bytes.NewReader(data))
+		var rows []AnswerRow
+		res, err := decodeUploadResponse(bytes.NewReader(data), noRedact, func(r *AnswerRow) {
+			if r.Index != len(rows) {
+				t.Fatalf("row index %d, want %d", r.Index, len(rows))
+			}
+			if !r.HasContent && (r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil) {
+				t.Fatalf("content without HasContent: %+v", r)
+			}
+			rows = append(rows, keepAnswerRow(r))
+		})
+		// ids counts the rows handed over with an id: every id kept is one of
+		// them, in order, and only the last row handed over may lack one.
+		var ids []string
+		for i, r := range rows {
+			if r.ID == "" && i != len(rows)-1 {
+				t.Fatalf("row %d without an id is not the last handed over", i)
+			}
+			if r.ID != "" {
+				ids = append(ids, r.ID)
+			}
+		}
 		if err == nil {
 			if res == nil {
 				t.Fatal("nil result without an error")
+			}
+			if res.IDs != nil && !slices.Equal(res.IDs, ids) || res.IDs == nil && len(rows) > 0 {
+				t.Fatalf("ids %q, rows handed over %+v", res.IDs, rows)
 			}
 			for _, id := range res.IDs {
 				if id == "" || len(id) > maxIDLength {
@@ -145,10 +173,14 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 		if res != nil {
 			t.Fatalf("result %+v together with error %v", res, err)
 		}
-		var ue *UnexpectedResponseError
+		// The API said 200: every failure is an outcome-unknown error with
+		// the rows probably stored.
 		var unknown *OutcomeUnknownError
-		switch {
-		case errors.As(err, &ue):
+		if !errors.As(err, &unknown) || !unknown.ProbablyStored {
+			t.Fatalf("error %T is not an *OutcomeUnknownError with ProbablyStored: %v", err, err)
+		}
+		var ue *UnexpectedResponseError
+		if errors.As(err, &ue) {
 			if n := len([]rune(ue.Excerpt)); n > maxExcerpt {
 				t.Fatalf("excerpt of %d runes", n)
 			}
@@ -157,12 +189,13 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 					t.Fatalf("control character in excerpt %q", ue.Excerpt)
 				}
 			}
-		case errors.As(err, &unknown):
-			if !unknown.ProbablyStored {
-				t.Fatalf("outcome-unknown error without ProbablyStored: %v", err)
+			if !slices.Equal(ue.PartialIDs, unknown.PartialIDs) {
+				t.Fatalf("partial ids %q in the unexpected answer, %q in the outcome", ue.PartialIDs, unknown.PartialIDs)
 			}
-		default:
-			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+		partial := unknown.PartialIDs
+		if !slices.Equal(partial, ids) {
+			t.Fatalf("partial ids %q, rows handed over with an id %q", partial, ids)
 		}
 	})
 }
@@ -170,16 +203,20 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 // BenchmarkDecodeUploadResponse measures decoding the rows answer the current
 // deployment streams back (each row echoed with its id).
 func BenchmarkDecodeUploadResponse(b *testing.B) {
-	benchmarkUploadDecoder(b, decodeUploadResponse)
+	benchmarkUploadDecoder(b, nil)
 }
 
-// BenchmarkReferenceDecodeUploadResponse is the same with the encoding/json
-// decoder that decodeUploadResponse replaced, for comparison.
-func BenchmarkReferenceDecodeUploadResponse(b *testing.B) {
-	benchmarkUploadDecoder(b, referenceDecodeUploadResponse)
+// BenchmarkDecodeUploadResponseEach is the same with each row's content
+// handed to a callback, as the sync engine reads the answer.
+func BenchmarkDecodeUploadResponseEach(b *testing.B) {
+	benchmarkUploadDecoder(b, func(r *AnswerRow) {
+		if !r.HasContent {
+			b.Fatalf("row %d without content", r.Index)
+		}
+	})
 }
 
-func benchmarkUploadDecoder(b *testing.B, decode func(io.Reader, func(string) string) (*UploadResult, error)) {
+func benchmarkUploadDecoder(b *testing.B, each func(*AnswerRow)) {
 	for _, n := range []int{1_000, 100_000} {
 		var buf bytes.Buffer
 		buf.WriteByte('[')
@@ -195,11 +232,84 @@ func benchmarkUploadDecoder(b *testing.B, decode func(io.Reader, func(string) st
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := decode(bytes.NewReader(data), noRedact)
+				res, err := decodeUploadResponse(bytes.NewReader(data), noRedact, each)
 				if err != nil || len(res.IDs) != n {
 					b.Fatalf("%v, %d ids", err, len(res.IDs))
 				}
 			}
 		})
 	}
+}
+
+func TestDecodeUploadResponseHandsEachRow(t *testing.T) {
+	in := `[
+		{"id":"a","conv_prefix":[{"role":"system","content":"s"},{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"ground_truth":1,"context":"c","extra":{"x":[1]}},
+		{"id":7,"conv_prefix":[],"response":"plain","ground_truth":null},
+		{"id":"c","conv_prefix":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"response":{"content":"r"},"ground_truth":"2"},
+		{"id":"d"},
+		{"id":"e","conv_prefix":[],"response":"r","ground_truth":1.5},
+		{"id":"f","conv_prefix":[{"role":1,"content":"q"}],"response":"r"},
+		{"id":"g","conv_prefix":[],"response":"r","context":3}
+	]`
+	var got []AnswerRow
+	res, err := decodeUploadResponse(strings.NewReader(in), noRedact, func(r *AnswerRow) {
+		got = append(got, keepAnswerRow(r))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "7", "c", "d", "e", "f", "g"}; !slices.Equal(res.IDs, want) || len(got) != len(want) {
+		t.Fatalf("ids %q, %d rows handed over; want %q", res.IDs, len(got), want)
+	}
+	a := got[0]
+	if !a.HasContent || a.Index != 0 || a.ID != "a" ||
+		!slices.Equal(a.ConvPrefix, []Message{{"system", "s"}, {"user", "q"}}) || a.Response != (Message{"assistant", "r"}) ||
+		a.GroundTruth == nil || *a.GroundTruth != 1 || a.Context == nil || *a.Context != "c" {
+		t.Errorf("row 0 = %+v", a)
+	}
+	b := got[1]
+	if !b.HasContent || b.Index != 1 || b.ID != "7" || len(b.ConvPrefix) != 0 || b.Response != (Message{"", "plain"}) || b.GroundTruth != nil || b.Context != nil {
+		t.Errorf("row 1 = %+v", b)
+	}
+	c := got[2]
+	if !c.HasContent || !slices.Equal(c.ConvPrefix, []Message{{"user", `[{"type":"text","text":"hi"}]`}}) ||
+		c.Response != (Message{"", "r"}) || c.GroundTruth == nil || *c.GroundTruth != 2 {
+		t.Errorf("row 2 = %+v", c)
+	}
+	for i, r := range got[3:] {
+		if r.HasContent || r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil || r.Index != i+3 {
+			t.Errorf("row %d = %+v, want no content", i+3, r)
+		}
+	}
+}
+
+// A row without a usable id is handed over, with no id, before it ends the
+// answer; the rows before it keep theirs.
+func TestDecodeUploadResponseRowWithoutID(t *testing.T) {
+	var got []AnswerRow
+	_, err := decodeUploadResponse(strings.NewReader(`[{"id":"a","conv_prefix":[],"response":"r"},{"conv_prefix":[],"response":"s"},{"id":"c"}]`), noRedact, func(r *AnswerRow) {
+		got = append(got, keepAnswerRow(r))
+	})
+	var ue *UnexpectedResponseError
+	if !errors.As(err, &ue) || !slices.Equal(ue.PartialIDs, []string{"a"}) || !strings.Contains(ue.Reason, `row 1 of the answer has no "id"`) {
+		t.Fatalf("err = %v, want row 1 without an id after id a", err)
+	}
+	if len(got) != 2 || got[1].ID != "" || !got[1].HasContent || got[1].Response.Content != "s" {
+		t.Errorf("rows handed over: %+v", got)
+	}
+}
+
+// keepAnswerRow copies what the decoder reuses.
+func keepAnswerRow(r *AnswerRow) AnswerRow {
+	c := *r
+	c.ConvPrefix = slices.Clone(r.ConvPrefix)
+	if r.GroundTruth != nil {
+		gt := *r.GroundTruth
+		c.GroundTruth = &gt
+	}
+	if r.Context != nil {
+		ctx := *r.Context
+		c.Context = &ctx
+	}
+	return c
 }

@@ -76,7 +76,7 @@ func newTestClient(t testing.TB, h http.Handler, tweak ...func(*Config)) (*Clien
 		MaxRetries:   4,
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
-		Logger:       log,
+		Logger:       func(context.Context) Logger { return log },
 	}
 	for _, f := range tweak {
 		f(&cfg)

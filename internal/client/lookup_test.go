@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"testing/iotest"
 )
 
 func TestLookupDataset(t *testing.T) {
@@ -96,11 +100,16 @@ func TestDecodeDataset(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, in, want string }{
-		{"not an object", `[1]`, `expected "{"`},
+		{"not an object", `[1]`, "expected a JSON object with dataset_annotations, got a list"},
 		{"annotations not a list", `{"dataset_annotations":{}}`, "not a list"},
 		{"annotation without id", `{"dataset_annotations":[{"response":"x"}]}`, `annotation 0 has no "id"`},
 		{"fractional ground truth", `{"dataset_annotations":[{"id":"a","ground_truth":1.5}]}`, "not an integer"},
-		{"wrong field type", `{"dataset_annotations":[{"id":"a","conv_prefix":"text"}]}`, "wrong type"},
+		{"conv_prefix not a list", `{"dataset_annotations":[{"id":"a","conv_prefix":"text"}]}`, "annotation 0 has a conv_prefix that is not a list"},
+		{"role not a string", `{"dataset_annotations":[{"id":"a","conv_prefix":[{"role":1,"content":"x"}]}]}`, "annotation 0 has a conv_prefix that is not a list"},
+		{"response an odd object", `{"dataset_annotations":[{"id":"a","response":{"role":[]}}]}`, "annotation 0 has a response that is not a string"},
+		{"keys are matched exactly", `{"dataset_annotations":[{"ID":"a"}]}`, `annotation 0 has no "id"`},
+		{"bad db_id", `{"dataset_annotations":[{"id":"a","db_id":true}]}`, "annotation 0 has an unusable db_id"},
+		{"trailing data", `{"dataset_annotations":[]} {}`, "unexpected data after the end"},
 		{"null annotation", `{"dataset_annotations":[null]}`, "annotation 0 is null"},
 		{"html", `<html>`, "invalid character"},
 	} {
@@ -112,7 +121,7 @@ func TestDecodeDataset(t *testing.T) {
 	}
 
 	_, err = decodeAll(strings.NewReader(`{"dataset_id":"d","dataset_annotations":[{"id":"a"},{"id"`), noRedact)
-	if err == nil || !strings.Contains(err.Error(), "ended early, after 1 annotation(s)") {
+	if err == nil || !strings.Contains(err.Error(), "broke off after 1 annotation(s): the answer ended early") {
 		t.Errorf("cut off: err = %v", err)
 	}
 }
@@ -120,17 +129,34 @@ func TestDecodeDataset(t *testing.T) {
 func FuzzDecodeDataset(f *testing.F) {
 	f.Add([]byte(`{"dataset_id":"d","dataset_annotations":[{"id":"a","conv_prefix":[{"role":"user","content":"x"}],"response":"y","ground_truth":1}]}`))
 	f.Add([]byte(`{"dataset_annotations":[{"id":7,"response":{"content":"z"}}],"x":[1]}`))
+	f.Add([]byte(`{"dataset_annotations":[{"id":"a","db_id":"b","conv_prefix":[{"role":"u","content":[1]}],"ground_truth":"2","created_at":"t"},null]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ds, err := decodeAll(bytes.NewReader(data), noRedact)
-		if (ds == nil) == (err == nil) {
-			t.Fatalf("result %+v with error %v", ds, err)
+		var ids []string
+		_, err := decodeDataset(bytes.NewReader(data), noRedact, func(a *Annotation) error {
+			if a.ID == "" || len(a.ID) > maxIDLength {
+				t.Fatalf("accepted id %q", a.ID)
+			}
+			ids = append(ids, a.ID)
+			return nil
+		})
+		ds, allErr := decodeAll(bytes.NewReader(data), noRedact)
+		if (ds == nil) == (allErr == nil) || (err == nil) != (allErr == nil) {
+			t.Fatalf("decodeAll: %+v, %v; decodeDataset: %v", ds, allErr, err)
 		}
 		if err == nil {
-			for _, a := range ds.Annotations {
-				if a.ID == "" || len(a.ID) > maxIDLength {
-					t.Fatalf("accepted id %q", a.ID)
-				}
+			if len(ds.Annotations) != len(ids) {
+				t.Fatalf("decodeAll kept %d annotations, the callback saw %d", len(ds.Annotations), len(ids))
 			}
+			return
+		}
+		var ue *UnexpectedResponseError
+		switch {
+		case errors.As(err, &ue):
+			if n := len([]rune(ue.Excerpt)); n > maxExcerpt {
+				t.Fatalf("excerpt of %d runes", n)
+			}
+		case !strings.Contains(err.Error(), fmt.Sprintf("broke off after %d annotation(s): the answer ended early", len(ids))):
+			t.Fatalf("unexpected error %T: %v (after %d annotations)", err, err, len(ids))
 		}
 	})
 }
@@ -157,4 +183,99 @@ func TestDecodeDatasetStringsAreSafeToKeep(t *testing.T) {
 	if len(seen) != 2 || seen[0] != seen[1] {
 		t.Errorf("the *Annotation is not reused: %p, %p", seen[0], seen[1])
 	}
+}
+
+// The copy that decodeAll keeps must not change when the decoder reuses its
+// buffers for the next annotation.
+func TestDecodeAllKeepsEachAnnotation(t *testing.T) {
+	in := `{"dataset_annotations":[
+		{"id":"a","conv_prefix":[{"role":"user","content":"one"},{"role":"assistant","content":"two"}],"response":"r1","ground_truth":1},
+		{"id":"b","conv_prefix":[{"role":"system","content":"three"}],"response":"r2","ground_truth":2},
+		{"id":"c"}]}`
+	got, err := decodeAll(strings.NewReader(in), noRedact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := int64(1), int64(2)
+	want := &Dataset{Annotations: []Annotation{
+		{ID: "a", ConvPrefix: []Message{{"user", "one"}, {"assistant", "two"}}, Response: "r1", GroundTruth: &one},
+		{ID: "b", ConvPrefix: []Message{{"system", "three"}}, Response: "r2", GroundTruth: &two},
+		{ID: "c"},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}
+
+// Large answers read a few bytes at a time cross the decoder's buffer many
+// times over.
+func TestDecodersReadLargeAnswersInPieces(t *testing.T) {
+	data := lookupAnswer(t, 3000)
+	for _, r := range []io.Reader{iotest.OneByteReader(bytes.NewReader(data)), iotest.HalfReader(bytes.NewReader(data))} {
+		var ids []string
+		_, err := decodeDataset(r, noRedact, func(a *Annotation) error {
+			if len(a.ConvPrefix) != 2 || !strings.HasPrefix(a.ConvPrefix[1].Content, fmt.Sprintf("question %d: ", len(ids))) {
+				t.Fatalf("annotation %d = %+v", len(ids), a)
+			}
+			ids = append(ids, a.ID)
+			return nil
+		})
+		if err != nil || len(ids) != 3000 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 3000 {
+			t.Fatalf("lookup: %d ids, %v", len(ids), err)
+		}
+	}
+
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i := range 3000 {
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		fmt.Fprintf(&buf, `{"conv_prefix":[{"role":"user","content":"%s \u00e9 %d"}],"id":"row-%d","response":{"role":"assistant","content":"ok"}}`, strings.Repeat("x", i%300), i, i)
+	}
+	buf.WriteByte(']')
+	for _, r := range []io.Reader{iotest.OneByteReader(bytes.NewReader(buf.Bytes())), iotest.HalfReader(bytes.NewReader(buf.Bytes()))} {
+		res, err := decodeUploadResponse(r, noRedact, func(row *AnswerRow) {
+			if want := fmt.Sprintf("%s é %d", strings.Repeat("x", row.Index%300), row.Index); row.ConvPrefix[0].Content != want {
+				t.Fatalf("row %d content %q, want %q", row.Index, row.ConvPrefix[0].Content, want)
+			}
+		})
+		if err != nil || len(res.IDs) != 3000 || res.IDs[2999] != "row-2999" {
+			t.Fatalf("upload: %v", err)
+		}
+	}
+}
+
+// A connection that fails at any byte of a lookup answer is a read failure
+// that names the cause, unless the answer was already complete.
+func TestDecodeDatasetReadErrors(t *testing.T) {
+	const answer = ` {"dataset_id":"d","dataset_annotations":[{"id":"a","conv_prefix":[{"role":"u","content":"x"}],"ground_truth":1.0},{"id":7}],"z":[true]}`
+	for cut := range len(answer) + 1 {
+		r := io.MultiReader(strings.NewReader(answer[:cut]), errReader{syscall.ECONNRESET})
+		var seen int
+		id, err := decodeDataset(r, noRedact, func(*Annotation) error { seen++; return nil })
+		switch {
+		case cut == len(answer):
+			if err != nil || id != "d" || seen != 2 {
+				t.Errorf("complete answer: id %q, %d annotations, %v", id, seen, err)
+			}
+		case !errors.Is(err, syscall.ECONNRESET) || !strings.Contains(err.Error(), fmt.Sprintf("broke off after %d annotation(s)", seen)):
+			t.Errorf("cut at %d (%q): err = %v after %d annotations", cut, answer[:cut], err, seen)
+		}
+	}
+}
+
+// decodeAll decodes a whole lookup answer into a Dataset, as LookupDataset
+// does.
+func decodeAll(r io.Reader, redact func(string) string) (*Dataset, error) {
+	ds := &Dataset{}
+	id, err := decodeDataset(r, redact, func(a *Annotation) error {
+		ds.Annotations = append(ds.Annotations, a.clone())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ds.DatasetID = id
+	return ds, nil
 }

@@ -45,6 +45,7 @@ func (r *sizedReader) Len() int { return r.n }
 // except the httptrace hook, hence the atomic.
 type call struct {
 	c      *Client
+	log    Logger // the request's logger
 	op     operation
 	method string
 	path   string
@@ -68,7 +69,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
 	}
-	cl := &call{c: c, op: op, method: method, path: path}
+	cl := &call{c: c, log: c.logger(ctx), op: op, method: method, path: path}
 
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
@@ -105,7 +106,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 
 	start := time.Now()
 	resp, err := rc.Do(req)
-	c.logger.Debug("Collinear API request finished",
+	cl.log.Debug("Collinear API request finished",
 		"method", method, "path", path, "attempts", cl.attempts,
 		"status", statusOf(cl.lastResp), "duration", time.Since(start))
 
@@ -201,7 +202,7 @@ func (cl *call) backoff(_, _ time.Duration, attemptNum int, resp *http.Response)
 		kv = append(kv, "error", unwrapURLError(cl.lastErr).Error())
 	}
 	kv = append(kv, "wait", cl.nextWait, "method", cl.method, "path", cl.path)
-	cl.c.logger.Warn("Collinear API request failed and will be retried", kv...)
+	cl.log.Warn("Collinear API request failed and will be retried", kv...)
 	return cl.nextWait
 }
 

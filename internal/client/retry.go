@@ -31,20 +31,6 @@ const (
 	verdictNotSent
 )
 
-func (v verdict) String() string {
-	switch v {
-	case verdictDone:
-		return "done"
-	case verdictRetry:
-		return "retry"
-	case verdictOutcomeUnknown:
-		return "outcome-unknown"
-	case verdictNotSent:
-		return "not-sent"
-	}
-	return "verdict(" + strconv.Itoa(int(v)) + ")"
-}
-
 // notSentError marks a transport error that happened before a connection to
 // the server was obtained, so no byte of the request was written. The client
 // learns this from an httptrace GotConn hook.
@@ -157,7 +143,7 @@ func isCertificateError(err error) bool {
 func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-			return min64(d, maxWait)
+			return min(d, maxWait)
 		}
 	}
 	base := maxWait
@@ -201,11 +187,4 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, true
-}
-
-func min64(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }

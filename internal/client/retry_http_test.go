@@ -176,7 +176,7 @@ func TestUploadConnectionRefusedIsRetried(t *testing.T) {
 		srv.Start()
 	}}
 	c, err := New(Config{BaseURL: "http://" + addr, APIKey: testKey, MaxRetries: 3,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: log})
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: func(context.Context) Logger { return log }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestUploadConnectionRefusedExhausted(t *testing.T) {
 	addr := freeAddr(t)
 	log := &recordingLogger{}
 	c, err := New(Config{BaseURL: "http://" + addr, APIKey: testKey, MaxRetries: 2,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: log})
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, Logger: func(context.Context) Logger { return log }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestCancelDuringRetryWaitReturnsContextError(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	}), func(cfg *Config) { cfg.RetryWaitMax = time.Hour })
 	// Cancel once the retry is announced: the client is then waiting an hour.
-	c.logger = cancelOnWarn{cancel}
+	c.logger = func(context.Context) Logger { return cancelOnWarn{cancel} }
 
 	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)
 	if !errors.Is(err, context.Canceled) {

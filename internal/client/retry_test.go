@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -146,4 +147,19 @@ func TestParseRetryAfter(t *testing.T) {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
+}
+
+// String names a verdict in test failures.
+func (v verdict) String() string {
+	switch v {
+	case verdictDone:
+		return "done"
+	case verdictRetry:
+		return "retry"
+	case verdictOutcomeUnknown:
+		return "outcome-unknown"
+	case verdictNotSent:
+		return "not-sent"
+	}
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
 }

@@ -19,18 +19,6 @@ type Message struct {
 	Content string `json:"content"`
 }
 
-// AnswerRow is one element of a streamed upload answer, handed to the caller
-// as it is decoded. It and its slices are reused: valid only during the call.
-type AnswerRow struct {
-	Index       int    // 0-based position in the answer
-	ID          string // "" when the element has no id
-	HasContent  bool   // the element echoed the row (conv_prefix and response present)
-	ConvPrefix  []Message
-	Response    Message // when the API gave the response as a plain string, Role is "" and Content the string
-	GroundTruth *int64
-	Context     *string
-}
-
 // UploadResult is what a successful upload returned.
 type UploadResult struct {
 	// IDs holds one id per row the API streamed back, in the order returned,
@@ -48,8 +36,10 @@ type UploadResult struct {
 // did not store anything (see the package's retry policy); otherwise a failure
 // after the body may have reached the server is an *OutcomeUnknownError.
 //
-// Every failure after the API answered 200 is an *OutcomeUnknownError with
-// ProbablyStored set and the ids read so far in PartialIDs.
+// Each element of a rows answer is handed to each (which may be nil) as it
+// is decoded; see AnswerRow. Every failure after the API answered 200 is an
+// *OutcomeUnknownError with ProbablyStored set and the ids read so far in
+// PartialIDs: the caller must not upload the rows again.
 func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*AnswerRow)) (*UploadResult, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("upload needs a space_id and a dataset_name")
@@ -68,22 +58,11 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 	}
 	defer resp.Body.Close()
 
-	res, err := decodeUploadResponse(resp.Body, c.redact)
+	res, err := decodeUploadResponse(resp.Body, c.redact, each)
 	if err != nil {
-		var unexpected *UnexpectedResponseError
-		if errors.As(err, &unexpected) {
-			// The API said 200: the rows are stored even if the answer is
-			// not understood. The caller must not upload them again.
-			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: unexpected.PartialIDs}
-		}
 		return nil, err
 	}
-	if each != nil {
-		for i, id := range res.IDs {
-			each(&AnswerRow{Index: i, ID: id})
-		}
-	}
-	c.logger.Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
+	c.logger(ctx).Debug("Collinear upload stored rows", "path", UploadPath, "ids", len(res.IDs), "dataset_id", res.DatasetID)
 	return res, nil
 }
 

@@ -100,8 +100,6 @@ func checkGroundTruth(p *parsedRow) *fileError {
 	return rejectf("invalid input for query argument $4: %s (an integer is required)", pythonRepr(gt))
 }
 
-func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
-
 // jsonInteger parses a JSON number written as an integer that fits int64.
 // Python reads 1.0 or 1e2 as a float, which the database refuses.
 func jsonInteger(b []byte) (int64, bool) {

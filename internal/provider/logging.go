@@ -8,8 +8,9 @@ import (
 )
 
 // tflogAdapter lets the client, which knows nothing of Terraform, log through
-// tflog with structured fields. ctx carries the provider's logger and the
-// masking of the API key.
+// tflog with structured fields. ctx is the context of the request being
+// logged: it carries the calling RPC's logger and fields, and the masking of
+// the API key.
 type tflogAdapter struct {
 	ctx context.Context
 }

@@ -191,7 +191,7 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 		UserAgent:         userAgent(p.version, req.TerraformVersion),
 		MaxRetries:        maxRetries,
 		AllowInsecureHTTP: insecure,
-		Logger:            tflogAdapter{ctx: ctx},
+		Logger:            func(ctx context.Context) client.Logger { return tflogAdapter{ctx: ctx} },
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Collinear API client", err.Error())
