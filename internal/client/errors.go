@@ -199,6 +199,22 @@ func (e *OutcomeUnknownError) Error() string {
 
 func (e *OutcomeUnknownError) Unwrap() error { return e.Cause }
 
+// MayStillRun reports whether the request may still be running on the
+// server, so that its result may yet appear: no answer came back (a timeout,
+// a dropped connection, an interrupt), a gateway gave up waiting for it
+// (504), or the API answered 200 and the answer broke off. After a 500, 502
+// or 503 the request is over, whatever it stored.
+func (e *OutcomeUnknownError) MayStillRun() bool {
+	if e.ProbablyStored {
+		return true
+	}
+	var apiErr *APIError
+	if errors.As(e.Cause, &apiErr) {
+		return apiErr.StatusCode == http.StatusGatewayTimeout
+	}
+	return true
+}
+
 // UnexpectedResponseError is a 2xx answer the client could not understand.
 type UnexpectedResponseError struct {
 	Reason  string // what was wrong

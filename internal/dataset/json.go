@@ -304,14 +304,13 @@ func (p *rowParser) appendString(dst []byte, s span) []byte {
 	return append(dst, '"')
 }
 
-// field marks key as met and reports whether it was already.
-func (p *rowParser) repeated(bit int, name string) bool {
+// markSeen marks a key as met, failing the row when it was already.
+func (p *rowParser) markSeen(bit int, name string) {
 	if p.seen&bit != 0 {
 		p.fail(name, "Repeated key", fmt.Sprintf("%s appears more than once in the row; keep one", name))
-		return true
+		return
 	}
 	p.seen |= bit
-	return false
 }
 
 // rowFields are the keys of a row.
@@ -321,16 +320,16 @@ func (p *rowParser) parseField(c byte) error {
 	lx := p.lx
 	switch string(p.key) {
 	case "conv_prefix":
-		p.repeated(keyConvPrefix, "conv_prefix")
+		p.markSeen(keyConvPrefix, "conv_prefix")
 		return p.parseConvPrefix(c)
 	case "response":
-		p.repeated(keyResponse, "response")
+		p.markSeen(keyResponse, "response")
 		return p.parseMessage(c, &p.resp, -1)
 	case "ground_truth":
-		p.repeated(keyGroundTruth, "ground_truth")
+		p.markSeen(keyGroundTruth, "ground_truth")
 		return p.parseGroundTruth(c)
 	case "context":
-		p.repeated(keyContext, "context")
+		p.markSeen(keyContext, "context")
 		switch c {
 		case 'n':
 			p.seen &^= keyContext // null is absent

@@ -232,10 +232,10 @@ func planDiagnostics(m *datasetModel, p *rowsync.Plan, look lookAtPlan) diag.Dia
 				name, m.SpaceID.ValueString(), look.rows, m.SpaceID.ValueString()+"/"+name))
 		return diags
 	}
-	if max := m.MaxUploadRows; !max.IsNull() && !max.IsUnknown() && int64(p.ToSend+p.InDoubt) > max.ValueInt64() {
+	if limit := m.MaxUploadRows; !limit.IsNull() && !limit.IsUnknown() && int64(p.ToSend+p.InDoubt) > limit.ValueInt64() {
 		diags.AddAttributeError(path.Root("max_upload_rows"), "Too many rows to upload",
 			fmt.Sprintf("This plan would upload %d row(s) to dataset %q (%d new or edited, %d in doubt from an earlier upload), more than max_upload_rows = %d. %d row(s) are kept and %d adopted, which do not count. Nothing will be sent. Check the source file, or raise max_upload_rows.",
-				p.ToSend+p.InDoubt, name, p.ToSend, p.InDoubt, max.ValueInt64(), p.Kept, p.Adopted))
+				p.ToSend+p.InDoubt, name, p.ToSend, p.InDoubt, limit.ValueInt64(), p.Kept, p.Adopted))
 		return diags
 	}
 	if p.Adopted > 0 || look.exists {

@@ -198,8 +198,8 @@ func (a *applier) prepare(ctx context.Context) error {
 	if err := a.settlePlanned(ctx); err != nil {
 		return err
 	}
-	if max := a.ch.MaxSend; max != nil && a.plan.ToSend > *max {
-		return &TooManyRowsError{Rows: a.plan.ToSend, Max: *max}
+	if limit := a.ch.MaxSend; limit != nil && a.plan.ToSend > *limit {
+		return &TooManyRowsError{Rows: a.plan.ToSend, Max: *limit}
 	}
 	return a.checkPlanned()
 }
@@ -355,26 +355,6 @@ func (a *applier) log(msg string, kv ...any) {
 	}
 }
 
-// send uploads the rows the plan sends.
-// Answer implements upload.Settler.
-// Settle implements upload.Settler.
-// mayStillRun reports whether a request whose outcome is unknown may still be
-// running on the platform: no answer came back, or a gateway gave up waiting
-// for it (504), or it answered 200 and then broke off.
-// record notes a batch on the platform; ids nil when they are not known.
-// recover settles a request whose outcome is unknown by looking the dataset
-// up: its rows are found (recorded), proven missing (sent again), or neither
-// yet. A request that may still be running is waited for, looking again,
-// until SettleTime has passed since it was sent; if the apply's context ends
-// first, the request stays in doubt. stored says the API answered 200, so
-// the rows cannot be missing.
-// claimsFor marks as accounted for every row of snap that the record or
-// this apply accounts for, so that only rows nobody knows are candidates.
-// learnDatasetID looks a new dataset up once after its first rows landed,
-// when no answer revealed its id; the dataset is then as small as it will
-// ever be.
-// attributeIDs looks the dataset up to find the ids of rows stored without
-// them: among the rows nobody accounts for, by key.
 // result assembles what the apply leaves.
 func (a *applier) result(err error) *Result {
 	// The prior doubts are those no lookup of this apply settled.

@@ -3,7 +3,6 @@ package rowsync
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 // The apply's sending side: it sends the rows through internal/upload and,
 // as upload.Settler, decides what each request's outcome means.
 
+// send uploads the rows the plan sends.
 func (a *applier) send(ctx context.Context) error {
 	if a.plan.ToSend == 0 {
 		return nil
@@ -45,12 +45,14 @@ func (a *applier) doubtRows() int {
 	return n
 }
 
+// Answer implements upload.Settler.
 func (a *applier) Answer(b *upload.Batch) func(*client.AnswerRow) {
 	a.sentAt = a.clock.Now()
 	a.current = newAnswer(b)
 	return a.current.add
 }
 
+// Settle implements upload.Settler.
 func (a *applier) Settle(ctx context.Context, b *upload.Batch, res *client.UploadResult, err error) (*upload.Batch, error) {
 	if err != nil {
 		return a.recover(ctx, b, a.doubtOf(b, mayStillRun(err)), err, false)
@@ -76,16 +78,11 @@ func (a *applier) Settle(ctx context.Context, b *upload.Batch, res *client.Uploa
 
 var errUnpairedAnswer = errors.New("the API stored the rows but its answer does not pair with them (another count, a repeated id, or rows that were not sent)")
 
+// mayStillRun reports whether a request whose outcome is unknown may still
+// be running on the platform (see client.OutcomeUnknownError.MayStillRun).
 func mayStillRun(err error) bool {
 	var unknown *client.OutcomeUnknownError
-	if errors.As(err, &unknown) && unknown.ProbablyStored {
-		return true
-	}
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode == http.StatusGatewayTimeout
-	}
-	return true
+	return !errors.As(err, &unknown) || unknown.MayStillRun()
 }
 
 func (a *applier) doubtOf(b *upload.Batch, mayRun bool) Doubt {
@@ -96,6 +93,7 @@ func (a *applier) doubtOf(b *upload.Batch, mayRun bool) Doubt {
 	return d
 }
 
+// record notes a batch on the platform; ids nil when they are not known.
 func (a *applier) record(b *upload.Batch, ids []string) {
 	for k, i := range b.Indexes {
 		id := ""
@@ -110,6 +108,12 @@ func (a *applier) record(b *upload.Batch, ids []string) {
 	}
 }
 
+// recover settles a request whose outcome is unknown by looking the dataset
+// up: its rows are found (recorded), proven missing (sent again), or neither
+// yet. A request that may still be running is waited for, looking again,
+// until SettleTime has passed since it was sent; if the apply's context ends
+// first, the request stays in doubt. stored says the API answered 200, so
+// the rows cannot be missing.
 func (a *applier) recover(ctx context.Context, b *upload.Batch, d Doubt, cause error, stored bool) (*upload.Batch, error) {
 	a.log("upload outcome unknown; checking the dataset for the batch's rows", "rows", b.Len(), "error", cause.Error())
 	for {
@@ -151,6 +155,8 @@ func (a *applier) until(d Doubt) time.Time {
 	return d.SentAt.Add(a.opt.SettleTime)
 }
 
+// claimsFor marks as accounted for every row of snap that the record or
+// this apply accounts for, so that only rows nobody knows are candidates.
 func (a *applier) claimsFor(snap *Snapshot) *claims {
 	c := newClaims(snap)
 	p := a.plan.prior
@@ -175,6 +181,9 @@ func (a *applier) claimsFor(snap *Snapshot) *claims {
 	return c
 }
 
+// learnDatasetID looks a new dataset up once after its first rows landed,
+// when no answer revealed its id; the dataset is then as small as it will
+// ever be.
 func (a *applier) learnDatasetID(ctx context.Context) {
 	if a.datasetID != "" || !a.ch.Creating || a.sent > a.opt.batchRows() {
 		return
@@ -201,6 +210,8 @@ func (a *applier) noIDs() int {
 	return n
 }
 
+// attributeIDs looks the dataset up to find the ids of rows stored without
+// them: among the rows nobody accounts for, by key.
 func (a *applier) attributeIDs(ctx context.Context) {
 	snap, err := a.look(ctx)
 	if err != nil {
