@@ -13,7 +13,7 @@ import (
 func TestAccCLI_clientLogsCarryTheRPC(t *testing.T) {
 	c := newCLIEnv(t)
 	c.writeWork("rows.jsonl", jsonl(sampleRows...))
-	c.configure(datasetHCL("eval", `"rows.jsonl"`))
+	c.configure(datasetHCL(`"rows.jsonl"`))
 
 	apply := c.terraform(context.Background(), []string{"TF_LOG=DEBUG"}, "apply", "-auto-approve", "-input=false")
 	if apply.exitCode != 0 {

@@ -64,6 +64,6 @@ func (uuidValidator) ValidateString(_ context.Context, req validator.StringReque
 	}
 	if _, ok := canonicalUUID(req.ConfigValue.ValueString()); !ok {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid UUID",
-			fmt.Sprintf("%s must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a, as the Collinear UI shows it; got %q.", req.Path, req.ConfigValue.ValueString()))
+			fmt.Sprintf("Attribute %s must be a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a, as the Collinear UI shows it; got %q.", req.Path, req.ConfigValue.ValueString()))
 	}
 }
