@@ -9,7 +9,11 @@ import (
 )
 
 // AnswerRow is one element of a streamed upload answer, handed to the caller
-// as it is decoded. It and its slices are reused: valid only during the call.
+// as it is read. It and its slices are reused: valid only during the call.
+//
+// Raw is the element as the API sent it. Its content is decoded only when the
+// caller asks for it (Content): a caller that can tell from Raw alone that
+// the element echoes what it sent pays for no more than reading it.
 //
 // HasContent is set when the element echoed the row usably: conv_prefix is a
 // list of {role, content} messages (role a string; content a string, or
@@ -19,15 +23,31 @@ import (
 // another type, HasContent is false and the content fields are zero: the row
 // and its id still count. Keys are matched exactly; unknown keys are ignored.
 type AnswerRow struct {
-	Index      int    // 0-based position in the answer
-	ID         string // "" when the element has no id
-	HasContent bool   // the element echoed the row (conv_prefix and response present)
+	Index int    // 0-based position in the answer
+	ID    string // "" when the element has no id
+	Raw   []byte // the element's JSON, as sent
+
+	// The content, set by Content.
+	HasContent bool // the element echoed the row (conv_prefix and response present)
 	ConvPrefix []Message
 	// Response is {role, content}; when the API gave the response as a
 	// plain string, Role is "" and Content the string.
 	Response    Message
 	GroundTruth *int64
 	Context     *string
+
+	decode  func() // fills the content from Raw; nil when it is set already
+	decoded bool
+}
+
+// Content decodes the element's content into the row's fields, once, and
+// reports HasContent.
+func (r *AnswerRow) Content() bool {
+	if r.decode != nil && !r.decoded {
+		r.decoded = true
+		r.decode()
+	}
+	return r.HasContent
 }
 
 // uploadDecoder reads an upload's answer as a stream.
@@ -98,60 +118,69 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 	return &UploadResult{IDs: d.ids}, err
 }
 
-// row reads row n of the answer, keeps its id and hands it to each. It
-// returns what is wrong with it, phrased to follow "row N of the answer ".
+// row reads row n of the answer whole (much faster than member by member),
+// keeps its first id, and hands it to each, which decodes its content only if
+// it needs to. It returns what is wrong with the row, phrased to follow "row
+// N of the answer ".
 func (d *uploadDecoder) row(n int) (string, error) {
-	if d.each == nil {
-		return d.idOnly()
-	}
-	if problem, err := d.el.read(d.answerReader); problem != "" || err != nil {
-		return problem, err
-	}
-	id, problem := d.el.rowID()
-	if problem == "" {
-		d.ids = append(d.ids, id)
-	}
-	d.out = AnswerRow{Index: n, ID: id}
-	if el := &d.el; el.wrong == "" && el.hasConvPrefix && el.hasResponse {
-		var text string
-		d.out.HasContent = true
-		d.out.ConvPrefix, text = el.content()
-		d.out.Response = message(text, el.response)
-		if el.hasGroundTruth {
-			d.out.GroundTruth = &el.groundTruth
-		}
-		if el.hasContext {
-			el.contextOut = text[el.context.start:el.context.end]
-			d.out.Context = &el.contextOut
-		}
-	}
-	d.each(&d.out)
-	return problem, nil
-}
-
-// idOnly reads a row whole, much faster than member by member, then its
-// first id, and keeps it.
-func (d *uploadDecoder) idOnly() (string, error) {
 	raw, err := d.dec.ReadValue()
 	if err != nil || raw.Kind() != jsontext.KindBeginObject {
 		return "is " + kindNames[raw.Kind()] + ", not an object", err
 	}
+	kind := d.firstID(raw)
+	problem := idProblem(kind, d.id)
+	id := ""
+	if problem == "" {
+		id = string(d.id)
+		d.ids = append(d.ids, id)
+	}
+	if d.each != nil {
+		d.out = AnswerRow{Index: n, ID: id, Raw: raw, decode: d.decodeContent}
+		d.each(&d.out)
+	}
+	if problem != "" {
+		return "has " + problem, nil
+	}
+	return "", nil
+}
+
+// firstID reads the first "id" of a row read whole into d.id, and returns
+// its kind (KindInvalid when there is none).
+func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
 	// The row is checked: reading it again cannot fail.
 	d.rowBytes = *bytes.NewBuffer(raw)
 	d.again.dec.Reset(&d.rowBytes, decodeOptions...)
 	kind := jsontext.KindInvalid
+	d.id = d.id[:0]
 	_ = d.again.object(func(name []byte) error {
 		if string(name) != "id" {
 			return d.again.skip()
 		}
-		kind, d.id, _ = d.again.readText(d.id[:0])
+		kind, d.id, _ = d.again.readText(d.id)
 		return io.EOF // the first id counts: read no further
 	})
-	if problem := idProblem(kind, d.id); problem != "" {
-		return "has " + problem, nil
+	return kind
+}
+
+// decodeContent fills d.out's content from its Raw.
+func (d *uploadDecoder) decodeContent() {
+	d.rowBytes = *bytes.NewBuffer(d.out.Raw)
+	d.again.dec.Reset(&d.rowBytes, decodeOptions...)
+	el := &d.el
+	if _, err := el.read(&d.again); err != nil || el.wrong != "" || !el.hasConvPrefix || !el.hasResponse {
+		return
 	}
-	d.ids = append(d.ids, string(d.id))
-	return "", nil
+	var text string
+	d.out.HasContent = true
+	d.out.ConvPrefix, text = el.content()
+	d.out.Response = message(text, el.response)
+	if el.hasGroundTruth {
+		d.out.GroundTruth = &el.groundTruth
+	}
+	if el.hasContext {
+		el.contextOut = text[el.context.start:el.context.end]
+		d.out.Context = &el.contextOut
+	}
 }
 
 func (d *uploadDecoder) objectAnswer() (*UploadResult, error) {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,7 +141,10 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 			if r.Index != len(rows) {
 				t.Fatalf("row index %d, want %d", r.Index, len(rows))
 			}
-			if !r.HasContent && (r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil) {
+			if !json.Valid(r.Raw) {
+				t.Fatalf("row %d: Raw is not valid JSON: %q", r.Index, r.Raw)
+			}
+			if !r.Content() && (r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil) {
 				t.Fatalf("content without HasContent: %+v", r)
 			}
 			rows = append(rows, keepAnswerRow(r))
@@ -210,8 +214,18 @@ func BenchmarkDecodeUploadResponse(b *testing.B) {
 // handed to a callback, as the sync engine reads the answer.
 func BenchmarkDecodeUploadResponseEach(b *testing.B) {
 	benchmarkUploadDecoder(b, func(r *AnswerRow) {
-		if !r.HasContent {
+		if !r.Content() {
 			b.Fatalf("row %d without content", r.Index)
+		}
+	})
+}
+
+// BenchmarkDecodeUploadResponseRaw hands each row over without decoding its
+// content, as the sync engine does when the row echoes what it sent.
+func BenchmarkDecodeUploadResponseRaw(b *testing.B) {
+	benchmarkUploadDecoder(b, func(r *AnswerRow) {
+		if len(r.Raw) == 0 {
+			b.Fatalf("row %d without its JSON", r.Index)
 		}
 	})
 }
@@ -299,9 +313,12 @@ func TestDecodeUploadResponseRowWithoutID(t *testing.T) {
 	}
 }
 
-// keepAnswerRow copies what the decoder reuses.
+// keepAnswerRow decodes a row's content and copies what the decoder reuses.
 func keepAnswerRow(r *AnswerRow) AnswerRow {
+	r.Content()
 	c := *r
+	c.Raw = slices.Clone(r.Raw)
+	c.decode = nil
 	c.ConvPrefix = slices.Clone(r.ConvPrefix)
 	if r.GroundTruth != nil {
 		gt := *r.GroundTruth

@@ -236,6 +236,7 @@ func TestDecodersReadLargeAnswersInPieces(t *testing.T) {
 	buf.WriteByte(']')
 	for _, r := range []io.Reader{iotest.OneByteReader(bytes.NewReader(buf.Bytes())), iotest.HalfReader(bytes.NewReader(buf.Bytes()))} {
 		res, err := decodeUploadResponse(r, noRedact, func(row *AnswerRow) {
+			row.Content()
 			if want := fmt.Sprintf("%s é %d", strings.Repeat("x", row.Index%300), row.Index); row.ConvPrefix[0].Content != want {
 				t.Fatalf("row %d content %q, want %q", row.Index, row.ConvPrefix[0].Content, want)
 			}

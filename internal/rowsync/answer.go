@@ -48,8 +48,13 @@ func newAnswer(b *upload.Batch) *answer {
 func (a *answer) add(r *client.AnswerRow) {
 	a.ids = append(a.ids, r.ID)
 	k := len(a.inPlace)
+	if k < a.batch.Len() && echoes(r.Raw, a.batch.Row(k), r.ID) {
+		a.inPlace = append(a.inPlace, true)
+		a.echo = append(a.echo, echoed{})
+		return
+	}
 	e := echoed{}
-	if r.HasContent {
+	if r.Content() {
 		a.row.ConvPrefix = a.row.ConvPrefix[:0]
 		for _, m := range r.ConvPrefix {
 			a.row.ConvPrefix = append(a.row.ConvPrefix, dataset.Message{Role: m.Role, Content: m.Content})
@@ -70,6 +75,22 @@ func (a *answer) add(r *client.AnswerRow) {
 	}
 	a.inPlace = append(a.inPlace, false)
 	a.echo = append(a.echo, e)
+}
+
+// echoes reports whether an answer's element is, byte for byte, the row
+// sent (its canonical JSON) with its id added as the last member: what the
+// API answers when it echoes the rows as received. Anything else is decoded
+// and compared by content.
+func echoes(raw, sent []byte, id string) bool {
+	if id == "" || len(sent) < 2 || len(raw) < len(sent) || !bytes.Equal(raw[:len(sent)-1], sent[:len(sent)-1]) {
+		return false
+	}
+	rest := raw[len(sent)-1:]
+	if !bytes.HasPrefix(rest, []byte(`,"id":`)) || rest[len(rest)-1] != '}' {
+		return false
+	}
+	value := rest[len(`,"id":`) : len(rest)-1]
+	return string(value) == id || len(value) == len(id)+2 && value[0] == '"' && string(value[1:len(value)-1]) == id
 }
 
 // pair returns the id of each row sent, aligned with the batch, or ok false

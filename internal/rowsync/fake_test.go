@@ -152,7 +152,9 @@ func (f *fakePlatform) Upload(ctx context.Context, spaceID, datasetName string, 
 	res := &client.UploadResult{}
 	for k, i := range order {
 		r := rows[i]
-		a := &client.AnswerRow{Index: k, ID: answerIDs[i], HasContent: true, Response: client.Message{Role: r.Response.Role, Content: r.Response.Content}, GroundTruth: r.GroundTruth, Context: r.Context}
+		canonical := r.AppendCanonical(nil)
+		raw := append(canonical[:len(canonical)-1:len(canonical)-1], `,"id":"`+answerIDs[i]+`"}`...)
+		a := &client.AnswerRow{Index: k, ID: answerIDs[i], Raw: raw, HasContent: true, Response: client.Message{Role: r.Response.Role, Content: r.Response.Content}, GroundTruth: r.GroundTruth, Context: r.Context}
 		for _, m := range r.ConvPrefix {
 			a.ConvPrefix = append(a.ConvPrefix, client.Message{Role: m.Role, Content: m.Content})
 		}
