@@ -138,7 +138,7 @@ func (r *datasetResource) change(ctx context.Context, req *applyRequest, diags *
 	if plan.IfExists.ValueString() == ifExistsError {
 		ch.IfExists = rowsync.RefuseExisting
 	}
-	withKeys := true
+	withKeys := false // a create computes keys only to adopt rows (Change.Keys)
 	if req.prior != nil {
 		var rec *rowsync.Record
 		rec, _, d = readRecord(ctx, req.prior, req.private)
@@ -153,6 +153,7 @@ func (r *datasetResource) change(ctx context.Context, req *applyRequest, diags *
 		return nil, nil
 	}
 	ch.Source = chk.fingerprints
+	ch.Keys = func() error { return src.addKeys(chk) }
 	ch.Read = func(send []bool) (iter.Seq[upload.Row], func() error) { return src.rowsToSend(chk, send) }
 	ch.Planned, d = plannedIDs(ctx, plan)
 	diags.Append(d...)

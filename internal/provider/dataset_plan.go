@@ -53,7 +53,7 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	// Bad rows are refused before anything is asked of the API.
 	capture := newPreviewCapture(plan.previewLimit(), rec)
-	chk, diags := src.check(prior == nil || rec.NeedsKeys(), capture)
+	chk, diags := src.check(rec.NeedsKeys(), capture)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -61,6 +61,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	var look lookAtPlan
 	if prior == nil {
 		rec, look = r.lookBeforeCreate(ctx, &plan, &resp.Diagnostics)
+		if err := r.keysToAdopt(src, chk, rec); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
+		}
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -172,6 +175,15 @@ func (m *datasetModel) planPreview(src *source, p *rowsync.Plan, capture *previe
 	}
 	m.UploadPreview = preview
 	return diags
+}
+
+// keysToAdopt computes the source's match keys when a create meets a dataset
+// that already holds rows, which it adopts by key.
+func (r *datasetResource) keysToAdopt(src *source, chk *checked, rec *rowsync.Record) error {
+	if !rec.NeedsKeys() {
+		return nil
+	}
+	return src.addKeys(chk)
 }
 
 // planUnknownRows plans a source that is not known yet.

@@ -142,6 +142,25 @@ func (s *source) check(withKeys bool, capture *previewCapture) (*checked, diag.D
 	return c, diags
 }
 
+// addKeys computes the match keys of rows checked without them, reading the
+// source again: only a create over a dataset that already holds rows needs
+// them (to adopt those rows), so a create does not pay for them up front. The
+// source must still be the one checked.
+func (s *source) addKeys(c *checked) error {
+	if s.file == "" {
+		return nil // inline rows are checked with their keys
+	}
+	var fp dataset.Fingerprinter
+	_, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
+		if r.Index >= len(c.fingerprints) || dataset.DigestOfCanonical(r.Canonical) != c.fingerprints[r.Index].Digest {
+			return fmt.Errorf("%w: row %d differs from the row checked before", upload.ErrSourceChanged, r.Index+1)
+		}
+		c.fingerprints[r.Index].Key = fp.MatchKey(r.Row)
+		return nil
+	})
+	return err
+}
+
 // problemDiagnostics turns source problems into diagnostics, one each: on
 // `file` for a file; for inline rows, on the exact nested attribute when the
 // problem is about one row, so that Terraform points at the offending line of

@@ -85,8 +85,11 @@ type Change struct {
 	Creating      bool
 	IfExists      IfExists
 	// Source fingerprints every source row, as checked for this apply; keys
-	// are needed at a create and where Prior.NeedsKeys says so.
+	// are needed where Prior.NeedsKeys says so.
 	Source []Fingerprint
+	// Keys fills in the keys of Source, for a create that meets a dataset
+	// holding rows to adopt; nil when Source has them.
+	Keys func() error
 	// Read reads the source rows marked in send, in order. After the
 	// sequence ended, finished tells whether the read was whole and still
 	// the planned source: an error wrapping upload.ErrSourceChanged if not.
@@ -189,7 +192,13 @@ func (a *applier) prepare(ctx context.Context) error {
 		if snap.Exists && a.ch.IfExists == RefuseExisting {
 			return ErrDatasetExists
 		}
-		a.plan = PlanRows(a.ch.Source, SnapshotRecord(snap))
+		rec := SnapshotRecord(snap)
+		if rec.NeedsKeys() && a.ch.Keys != nil {
+			if err := a.ch.Keys(); err != nil {
+				return err
+			}
+		}
+		a.plan = PlanRows(a.ch.Source, rec)
 	case a.plan.InDoubt > 0 || (a.plan.ToSend > 0 && stale):
 		if err := a.refresh(ctx, rec); err != nil && a.plan.InDoubt > 0 {
 			return a.doubtOfPlan(err)

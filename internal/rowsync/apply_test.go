@@ -338,3 +338,30 @@ func TestApplyRefusesTooManyRows(t *testing.T) {
 	limit = 2 // the adopted row does not count
 	f.checkAligned(t, src, mustApply(t, f, ch, 10).Record)
 }
+
+// A create computes the source's keys only when it meets rows to adopt.
+func TestApplyCreateAsksForKeysOnlyToAdopt(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		f := newFake(t)
+		src := rows("a", "b")
+		if existing {
+			f.add(src[0])
+		}
+		ch := change(src, nil)
+		full := fingerprints(src)
+		for i := range ch.Source {
+			ch.Source[i].Key = dataset.Digest{}
+		}
+		asked := false
+		ch.Keys = func() error {
+			asked = true
+			copy(ch.Source, full)
+			return nil
+		}
+		res := mustApply(t, f, ch, 10)
+		f.checkAligned(t, src, res.Record)
+		if asked != existing || res.Adopted != map[bool]int{false: 0, true: 1}[existing] {
+			t.Errorf("dataset exists %v: keys asked %v, adopted %d", existing, asked, res.Adopted)
+		}
+	}
+}
