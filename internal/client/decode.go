@@ -147,6 +147,9 @@ func (d *uploadDecoder) row(n int) (string, error) {
 // firstID reads the first "id" of a row read whole into d.id, and returns
 // its kind (KindInvalid when there is none).
 func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
+	if kind, ok := d.lastMemberID(raw); ok {
+		return kind
+	}
 	// The row is checked: reading it again cannot fail.
 	d.rowBytes = *bytes.NewBuffer(raw)
 	d.again.dec.Reset(&d.rowBytes, decodeOptions...)
@@ -160,6 +163,28 @@ func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
 		return io.EOF // the first id counts: read no further
 	})
 	return kind
+}
+
+// lastMemberID reads the id of a row whose only "id" is its last member, as
+// an API that echoes the rows it received with their ids appended writes
+// them, without walking the row's other members: ok is false for any other
+// row, which the caller then reads member by member.
+func (d *uploadDecoder) lastMemberID(raw []byte) (jsontext.Kind, bool) {
+	const member = `,"id":`
+	i := bytes.LastIndex(raw, []byte(member))
+	if i < 0 || bytes.Count(raw, []byte(`"id"`)) != 1 {
+		return jsontext.KindInvalid, false
+	}
+	value := raw[i+len(member) : len(raw)-1]
+	switch {
+	case len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' && bytes.IndexAny(value[1:len(value)-1], "\\\"") < 0:
+		d.id = append(d.id[:0], value[1:len(value)-1]...)
+		return jsontext.KindString, true
+	case len(value) > 0 && len(bytes.Trim(value, "-0123456789")) == 0:
+		d.id = append(d.id[:0], value...)
+		return jsontext.KindNumber, true
+	}
+	return jsontext.KindInvalid, false
 }
 
 // decodeContent fills d.out's content from its Raw.

@@ -330,3 +330,24 @@ func keepAnswerRow(r *AnswerRow) AnswerRow {
 	}
 	return c
 }
+
+// An id appended as the row's last member, as an API that echoes what it
+// received writes it, is read without walking the row; any other place, a
+// second "id", or an id that needs unescaping is read member by member, with
+// the same result.
+func TestDecodeUploadResponseIDPlaces(t *testing.T) {
+	rows := []string{
+		`{"conv_prefix":[],"response":"r","id":"last"}`,
+		`{"conv_prefix":[],"response":"r","id":42}`,
+		`{"id":"first","conv_prefix":[],"response":"r"}`,
+		`{"conv_prefix":[{"role":"user","content":"q","id":"nested"}],"response":"r","id":"after-nested"}`,
+		`{"id":"one","context":"id","id":"two"}`,
+		`{"conv_prefix":[],"response":"r","id":"esc\u0061ped"}`,
+		`{"conv_prefix":[],"response":"r","id":1.5e3}`,
+	}
+	res, err := decodeUploadResponse(strings.NewReader("["+strings.Join(rows, ",")+"]"), noRedact, nil)
+	want := []string{"last", "42", "first", "after-nested", "one", "escaped", "1.5e3"}
+	if err != nil || !slices.Equal(res.IDs, want) {
+		t.Fatalf("ids %q, %v; want %q", res.IDs, err, want)
+	}
+}

@@ -131,7 +131,7 @@ type applier struct {
 	ch     *Change
 	clock  Clock
 	plan   *Plan
-	landed map[int]Row // source index -> row on the platform, for sent and settled rows
+	landed []Row // by source index: the row on the platform, for sent rows (ID "" and zero digest: none)
 	doubts []Doubt     // requests of this apply whose outcome is still unknown
 	// datasetID is the dataset's id once known; lookedAt when a lookup last
 	// ran.
@@ -153,7 +153,7 @@ func Apply(ctx context.Context, api Platform, opt Options, ch *Change) *Result {
 	if opt.FreshFor <= 0 {
 		opt.FreshFor = DefaultFreshFor
 	}
-	a := &applier{api: api, opt: opt, ch: ch, clock: opt.Clock, landed: map[int]Row{}, datasetID: ch.DatasetID}
+	a := &applier{api: api, opt: opt, ch: ch, clock: opt.Clock, landed: make([]Row, len(ch.Source)), datasetID: ch.DatasetID}
 	if a.clock == nil {
 		a.clock = realClock{}
 	}

@@ -158,11 +158,12 @@ func (p *Plan) pairDoubts(srcDigest func(int) (dataset.Digest, bool)) {
 // Record is the record an apply that sends nothing leaves: the source's
 // kept and adopted rows in source order (with full digests from now on),
 // the released ids, the unclaimed rows that were not adopted now foreign
-// (an apply accepts them as not Terraform's), and the doubts. landed gives
-// the Row of each sent or settled source row that is on the platform (nil:
-// none); rows neither kept, adopted nor landed are left out, so a partial
+// (an apply accepts them as not Terraform's), and the doubts. landed gives,
+// by source index, the Row of each sent source row on the platform (a zero
+// digest where none landed; nil: none); rows neither kept, adopted nor
+// landed are left out, so a partial
 // apply records only what is on the platform.
-func (p *Plan) Record(landed map[int]Row, doubts []Doubt) *Record {
+func (p *Plan) Record(landed []Row, doubts []Doubt) *Record {
 	rec := &Record{LookedAt: p.prior.LookedAt, Doubts: doubts}
 	rec.Rows = make([]Row, 0, len(p.source))
 	adopted := make(map[int]bool, p.Adopted)
@@ -174,8 +175,8 @@ func (p *Plan) Record(landed map[int]Row, doubts []Doubt) *Record {
 			adopted[p.fromRow[i]] = true
 			rec.Rows = append(rec.Rows, rowFor(p.IDs[i], p.source[i]))
 		default:
-			if r, ok := landed[i]; ok {
-				rec.Rows = append(rec.Rows, r)
+			if i < len(landed) && landed[i].Digest != (dataset.Digest{}) {
+				rec.Rows = append(rec.Rows, landed[i])
 			}
 		}
 	}

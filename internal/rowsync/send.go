@@ -3,7 +3,6 @@ package rowsync
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
@@ -203,7 +202,7 @@ func (o Options) batchRows() int {
 func (a *applier) noIDs() int {
 	n := 0
 	for _, r := range a.landed {
-		if r.ID == "" {
+		if r.ID == "" && r.Digest != (dataset.Digest{}) {
 			n++
 		}
 	}
@@ -220,11 +219,10 @@ func (a *applier) attributeIDs(ctx context.Context) {
 	}
 	var missing []int
 	for i, r := range a.landed {
-		if r.ID == "" {
+		if r.ID == "" && r.Digest != (dataset.Digest{}) {
 			missing = append(missing, i)
 		}
 	}
-	slices.Sort(missing) // pair in source order
 	keys := make([]dataset.Digest, len(missing))
 	for n, i := range missing {
 		keys[n] = a.landed[i].Key
