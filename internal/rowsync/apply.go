@@ -131,8 +131,8 @@ type applier struct {
 	ch     *Change
 	clock  Clock
 	plan   *Plan
-	landed []Row // by source index: the row on the platform, for sent rows (ID "" and zero digest: none)
-	doubts []Doubt     // requests of this apply whose outcome is still unknown
+	landed []Row   // by source index: the row on the platform, for sent rows (ID "" and zero digest: none)
+	doubts []Doubt // requests of this apply whose outcome is still unknown
 	// datasetID is the dataset's id once known; lookedAt when a lookup last
 	// ran.
 	datasetID string
