@@ -179,10 +179,14 @@ func TestAccCLI_interruptSavesWhatLanded(t *testing.T) {
 	if got := c.stateRowIDs("collinear_dataset.test"); len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(landed) {
 		t.Fatalf("state row_ids = %v, want the ids of the rows that landed %v\n%s", got, landed, stderr.String())
 	}
-	c.emu.ClearFaults()
-	if res := c.terraform(context.Background(), nil, "untaint", "collinear_dataset.test"); res.exitCode != 0 {
-		t.Fatalf("untaint: %s", res.stderr)
+	// The batch in flight may still land on a platform that goes on after
+	// the client left: the error says until when to wait.
+	if flat := strings.Join(strings.Fields(stderr.String()), " "); !strings.Contains(flat, "wait until") {
+		t.Fatalf("the error does not say until when the interrupted upload may land:\n%s", stderr.String())
 	}
+	// This one dropped the request when the client left: the plain re-apply
+	// adopts what landed and sends the rest.
+	c.emu.ClearFaults()
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	if err := c.checkEachRowOnce("eval", rows); err != nil {
 		t.Fatal(err)
