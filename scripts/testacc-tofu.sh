@@ -4,7 +4,7 @@
 #
 #   TF_ACC=1 TF_ACC_TERRAFORM_PATH=bin/tofu-<version> \
 #     TF_ACC_PROVIDER_HOST=registry.opentofu.org \
-#     go test -count=1 -p 2 -timeout 20m ./internal/provider/
+#     go test -count=1 -p 2 -parallel 6 -timeout 20m ./internal/provider/
 #
 # OpenTofu is built from source on first use and cached as ./bin/tofu-<version>
 # (bin/ is git-ignored). The only way to get it here is the Go module proxy: the
@@ -128,7 +128,7 @@ export TF_ACC=1
 export TF_ACC_TERRAFORM_PATH="$tofu"
 export TF_ACC_PROVIDER_HOST=registry.opentofu.org
 
-echo "==> TF_ACC=1 TF_ACC_TERRAFORM_PATH=${tofu} TF_ACC_PROVIDER_HOST=${TF_ACC_PROVIDER_HOST} go test -count=1 -p 2 -timeout 20m ./internal/provider/"
+echo "==> TF_ACC=1 TF_ACC_TERRAFORM_PATH=${tofu} TF_ACC_PROVIDER_HOST=${TF_ACC_PROVIDER_HOST} go test -count=1 -p 2 -parallel 6 -timeout 20m ./internal/provider/"
 status=0
-go test -count=1 -p 2 -timeout 20m ./internal/provider/ "$@" || status=$?
+go test -count=1 -p 2 -parallel 6 -timeout 20m ./internal/provider/ "$@" || status=$?
 exit "$status"
