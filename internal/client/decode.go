@@ -177,7 +177,7 @@ func (d *uploadDecoder) lastMemberID(raw []byte) (jsontext.Kind, bool) {
 	}
 	value := raw[i+len(member) : len(raw)-1]
 	switch {
-	case len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' && bytes.IndexAny(value[1:len(value)-1], "\\\"") < 0:
+	case len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' && !bytes.ContainsAny(value[1:len(value)-1], "\\\""):
 		d.id = append(d.id[:0], value[1:len(value)-1]...)
 		return jsontext.KindString, true
 	case len(value) > 0 && len(bytes.Trim(value, "-0123456789")) == 0:
