@@ -14,21 +14,21 @@ import (
 // TestAccUpgrade_stateOfTheEarlierProvider: testdata/upgrade-v2 holds what
 // the provider before the sync engine left after creating two datasets (one
 // in list mode, one compact), appending rows and removing two: the state
-// file with its private state (ledger version 2), the sources, and the rows
-// on the platform with their ids. The first plan with this provider is empty
+// file with its private state (ledger version 2) as state.json, the
+// sources, and the rows on the platform with their ids. The first plan with this provider is empty
 // and an apply sends nothing.
 func TestAccUpgrade_stateOfTheEarlierProvider(t *testing.T) {
 	t.Parallel()
 	c := newCLIEnv(t)
 	dir := filepath.Join("testdata", "upgrade-v2")
-	for _, name := range []string{"list.jsonl", "compact.jsonl", "terraform.tfstate"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+	for from, to := range map[string]string{"list.jsonl": "list.jsonl", "compact.jsonl": "compact.jsonl", "state.json": "terraform.tfstate"} {
+		b, err := os.ReadFile(filepath.Join(dir, from))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The state names the provider at Terraform's registry; OpenTofu
 		// resolves the same source address at its own.
-		c.writeWork(name, strings.ReplaceAll(string(b), "registry.terraform.io/", providerHost()+"/"))
+		c.writeWork(to, strings.ReplaceAll(string(b), "registry.terraform.io/", providerHost()+"/"))
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "platform.json"))
 	if err != nil {
