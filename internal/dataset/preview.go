@@ -9,7 +9,7 @@ import (
 // upload: its last user turn and its response, each cut to width characters
 // with an ellipsis, e.g.
 //
-//	user: "Où est le café ?" → assistant: "Au coin de la rue."
+//	user: “Où est le café ?” → assistant: “Au coin de la rue.”
 //
 // Texts are quoted, and quotes, backslashes, line breaks, control characters
 // and every other character that does not print (such as the bidirectional
@@ -67,10 +67,12 @@ func isPlainRole(role string) bool {
 	return true
 }
 
-// appendPreviewText appends s quoted, escaped, and cut after width
-// characters (each escape counting as one) with an ellipsis.
+// appendPreviewText appends s between typographic quotes, escaped, and cut
+// after width characters (each escape counting as one) with an ellipsis.
+// Typographic quotes, unlike '"', are not escaped again where Terraform
+// shows the preview as a quoted string.
 func appendPreviewText(b []byte, s string, width int) []byte {
-	b = append(b, '"')
+	b = append(b, "“"...)
 	for n := 0; s != ""; n++ {
 		if width > 0 && n == width {
 			b = append(b, "…"...)
@@ -85,13 +87,13 @@ func appendPreviewText(b []byte, s string, width int) []byte {
 		}
 		s = s[size:]
 	}
-	return append(b, '"')
+	return append(b, "”"...)
 }
 
 func appendPreviewRune(b []byte, r rune) []byte {
 	switch r {
-	case '"', '\\':
-		return append(b, '\\', byte(r))
+	case '\\':
+		return append(b, `\\`...)
 	case '\n':
 		return append(b, `\n`...)
 	case '\r':

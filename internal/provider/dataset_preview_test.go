@@ -18,7 +18,7 @@ func TestAccCLI_planPreviewsWhatItUploads(t *testing.T) {
 	c.writeWork("rows.jsonl", jsonl(rows[:100]...))
 	c.configure(datasetHCL(`"rows.jsonl"`, "  compact_row_ids = true"))
 	res := c.mustTerraform("plan", "-no-color", "-input=false")
-	for _, want := range []string{`"row 1 (line 1): user: \"Question 1?\" → assistant: \"Answer 1.\""`, `"row 20 (line 20): `, `"... and 80 more row(s)"`} {
+	for _, want := range []string{`"row 1 (line 1): user: “Question 1?” → assistant: “Answer 1.”"`, `"row 20 (line 20): `, `"... and 80 more row(s)"`} {
 		if !strings.Contains(res.stdout, want) {
 			t.Fatalf("the create's plan lacks %s:\n%s", want, res.stdout)
 		}
@@ -38,7 +38,7 @@ func TestAccCLI_planPreviewsWhatItUploads(t *testing.T) {
 	c.mustTerraform("plan", "-out=tfplan", "-no-color", "-input=false")
 	res = c.mustTerraform("show", "-no-color", "tfplan")
 	for i := 101; i <= 103; i++ {
-		want := fmt.Sprintf(`"row %d (line %d): user: \"Question %d?\" → assistant: \"Answer %d.\""`, i, i, i, i)
+		want := fmt.Sprintf(`"row %d (line %d): user: “Question %d?” → assistant: “Answer %d.”"`, i, i, i, i)
 		if !strings.Contains(res.stdout, want) {
 			t.Fatalf("the append's plan lacks %s:\n%s", want, res.stdout)
 		}
@@ -81,7 +81,7 @@ func TestAccCLI_previewShowsEditsAndEscapes(t *testing.T) {
 	edited[1] = `{"conv_prefix":[{"role":"user","content":"Question 2?\n\u001b[31mred"}],"response":{"role":"assistant","content":"Answer 2, corrected."},"ground_truth":1}`
 	c.writeWork("rows.jsonl", jsonl(edited...))
 	out := c.mustTerraform("plan", "-no-color", "-input=false").stdout
-	want := `"row 2 (line 2), edited: a new row; the old version stays on the platform: user: \"Question 2?\\n\\x1b[31mred\" → assistant: \"Answer 2, corrected.\""`
+	want := `"row 2 (line 2), edited: a new row; the old version stays on the platform: user: “Question 2?\\n\\x1b[31mred” → assistant: “Answer 2, corrected.”"`
 	if !strings.Contains(out, want) {
 		t.Fatalf("the plan lacks %s:\n%s", want, out)
 	}
