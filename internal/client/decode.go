@@ -150,6 +150,12 @@ func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
 	if kind, ok := d.lastMemberID(raw); ok {
 		return kind
 	}
+	return d.walkFirstID(raw)
+}
+
+// walkFirstID is firstID for any row: it reads the row's members until its
+// first "id".
+func (d *uploadDecoder) walkFirstID(raw []byte) jsontext.Kind {
 	// The row is checked: reading it again cannot fail.
 	d.rowBytes = *bytes.NewBuffer(raw)
 	d.again.dec.Reset(&d.rowBytes, decodeOptions...)
@@ -171,20 +177,29 @@ func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
 // row, which the caller then reads member by member.
 func (d *uploadDecoder) lastMemberID(raw []byte) (jsontext.Kind, bool) {
 	const member = `,"id":`
-	i := bytes.LastIndex(raw, []byte(member))
-	if i < 0 || bytes.Count(raw, []byte(`"id"`)) != 1 {
+	body := raw[:len(raw)-1] // without the closing brace
+	var kind jsontext.Kind
+	var value []byte
+	switch {
+	case bytes.HasSuffix(body, []byte(`"`)):
+		open := bytes.LastIndexByte(body[:len(body)-1], '"')
+		if open < 0 || bytes.IndexByte(body[open:], '\\') >= 0 {
+			return jsontext.KindInvalid, false
+		}
+		kind, value = jsontext.KindString, body[open+1:len(body)-1]
+		body = body[:open]
+	default:
+		end := len(body)
+		for end > 0 && (body[end-1] >= '0' && body[end-1] <= '9' || body[end-1] == '-') {
+			end--
+		}
+		kind, value, body = jsontext.KindNumber, body[end:], body[:end]
+	}
+	if len(value) == 0 && kind == jsontext.KindNumber || !bytes.HasSuffix(body, []byte(member)) || bytes.Count(raw, []byte(`"id"`)) != 1 {
 		return jsontext.KindInvalid, false
 	}
-	value := raw[i+len(member) : len(raw)-1]
-	switch {
-	case len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' && !bytes.ContainsAny(value[1:len(value)-1], "\\\""):
-		d.id = append(d.id[:0], value[1:len(value)-1]...)
-		return jsontext.KindString, true
-	case len(value) > 0 && len(bytes.Trim(value, "-0123456789")) == 0:
-		d.id = append(d.id[:0], value...)
-		return jsontext.KindNumber, true
-	}
-	return jsontext.KindInvalid, false
+	d.id = append(d.id[:0], value...)
+	return kind, true
 }
 
 // decodeContent fills d.out's content from its Raw.

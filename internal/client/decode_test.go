@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-json-experiment/json/jsontext"
 	"io"
 	"slices"
 	"strings"
@@ -132,6 +133,8 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 		`[]`, `{}`, `[{"id":"a"},{"x":1}]`, `<html>`, `[{"id":1e400}]`, `[{"id":"\ud800"}]`,
 		`[{"id":"a","conv_prefix":[{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"ground_truth":1,"context":"c"}]`,
 		`[{"id":"b","conv_prefix":[{"role":"user","content":[{"type":"text"}]}],"response":"r","ground_truth":"2"}]`,
+		`[{"conv_prefix":[{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"id":"last"},{"context":"x","id":-12}]`,
+		`[{"conv_prefix":[{"role":"user","content":"q","id":"in"}],"response":"r","id":"out"},{"id":"a","b":"id","id":"c"}]`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -143,6 +146,16 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 			}
 			if !json.Valid(r.Raw) {
 				t.Fatalf("row %d: Raw is not valid JSON: %q", r.Index, r.Raw)
+			}
+			// The shortcut for an id appended last reads what walking
+			// the row reads.
+			walk := &uploadDecoder{}
+			walk.again.dec = jsontext.NewDecoder(&walk.rowBytes)
+			if kind, ok := walk.lastMemberID(r.Raw); ok {
+				fast := string(walk.id)
+				if walkKind := walk.walkFirstID(r.Raw); walkKind != kind || string(walk.id) != fast {
+					t.Fatalf("row %d: the appended id is read as %q (%v), walking reads %q (%v)", r.Index, fast, kind, walk.id, walkKind)
+				}
 			}
 			if !r.Content() && (r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil) {
 				t.Fatalf("content without HasContent: %+v", r)

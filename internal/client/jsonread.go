@@ -252,12 +252,24 @@ func (r *elementReader) read(a *answerReader) (string, error) {
 	})
 }
 
-// text reads a value's text (see readText) into the buffer.
+// text reads a value's text into the buffer, as readText does, except that
+// a string without escapes is taken as it is, invalid UTF-8 included: every
+// use of an element's text encodes it again as JSON, which replaces invalid
+// UTF-8 then, and checking each string here would cost the lookup of a large
+// dataset a pass over all its text. Ids are read with readText.
 func (r *elementReader) text(a *answerReader) (jsontext.Kind, span, error) {
 	start := len(r.buf)
-	k, buf, err := a.readText(r.buf)
-	r.buf = buf
-	return k, span{start, len(r.buf)}, err
+	v, err := a.dec.ReadValue()
+	if err != nil {
+		return jsontext.KindInvalid, span{start, start}, err
+	}
+	k := v.Kind()
+	if k == jsontext.KindString && bytes.IndexByte(v, '\\') < 0 {
+		r.buf = append(r.buf, v[1:len(v)-1]...)
+	} else {
+		r.buf = appendText(r.buf, v)
+	}
+	return k, span{start, len(r.buf)}, nil
 }
 
 // field reads the value of the member key.
