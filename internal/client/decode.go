@@ -147,8 +147,12 @@ func (d *uploadDecoder) row(n int) (string, error) {
 // firstID reads the first "id" of a row read whole into d.id, and returns
 // its kind (KindInvalid when there is none).
 func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
-	if kind, ok := d.lastMemberID(raw); ok {
-		return kind
+	// A walk finds an id that comes first at once; one appended last would
+	// cost it every member.
+	if !bytes.HasPrefix(raw, []byte(`{"id":`)) {
+		if kind, ok := d.lastMemberID(raw); ok {
+			return kind
+		}
 	}
 	return d.walkFirstID(raw)
 }

@@ -181,24 +181,9 @@ func (a *applier) prepare(ctx context.Context) error {
 	stale := a.clock.Now().Sub(rec.LookedAt) > a.opt.FreshFor
 	switch {
 	case a.ch.Creating:
-		snap, err := a.look(ctx)
-		if err != nil {
-			if !errors.Is(err, client.ErrLookupUnavailable) {
-				return err
-			}
-			a.log("the dataset lookup is not available: creating without checking for rows already there", "error", err.Error())
-			break
+		if err := a.planCreate(ctx); err != nil {
+			return err
 		}
-		if snap.Exists && a.ch.IfExists == RefuseExisting {
-			return ErrDatasetExists
-		}
-		rec := SnapshotRecord(snap)
-		if rec.NeedsKeys() && a.ch.Keys != nil {
-			if err := a.ch.Keys(); err != nil {
-				return err
-			}
-		}
-		a.plan = PlanRows(a.ch.Source, rec)
 	case a.plan.InDoubt > 0 || (a.plan.ToSend > 0 && stale):
 		if err := a.refresh(ctx, rec); err != nil && a.plan.InDoubt > 0 {
 			return a.doubtOfPlan(err)
@@ -211,6 +196,31 @@ func (a *applier) prepare(ctx context.Context) error {
 		return &TooManyRowsError{Rows: a.plan.ToSend, Max: *limit}
 	}
 	return a.checkPlanned()
+}
+
+// planCreate plans a create against what a lookup finds: the rows already
+// on the dataset are adopted where the source has them, unless IfExists
+// refuses an existing dataset.
+func (a *applier) planCreate(ctx context.Context) error {
+	snap, err := a.look(ctx)
+	if errors.Is(err, client.ErrLookupUnavailable) {
+		a.log("the dataset lookup is not available: creating without checking for rows already there", "error", err.Error())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if snap.Exists && a.ch.IfExists == RefuseExisting {
+		return ErrDatasetExists
+	}
+	rec := SnapshotRecord(snap)
+	if rec.NeedsKeys() && a.ch.Keys != nil {
+		if err := a.ch.Keys(); err != nil {
+			return err
+		}
+	}
+	a.plan = PlanRows(a.ch.Source, rec)
+	return nil
 }
 
 // SnapshotRecord is the record of a dataset Terraform does not manage yet:
