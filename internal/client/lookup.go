@@ -115,15 +115,14 @@ func (c *Client) LookupDatasetEach(ctx context.Context, spaceID, datasetName str
 // endpoint's own 404 names the dataset.
 func lookupStatusError(apiErr *APIError, spaceID, datasetName string) error {
 	switch {
-	case apiErr.StatusCode == http.StatusMethodNotAllowed,
-		apiErr.StatusCode == http.StatusNotFound && (apiErr.Detail == "Not Found" || apiErr.Detail == "" && len(apiErr.Validation) == 0):
-		return &lookupError{
+	case routeMissing(apiErr):
+		return &statusError{
 			sentinel: ErrLookupUnavailable,
 			api:      apiErr,
 			msg:      fmt.Sprintf("%s: POST %s answered HTTP %d (check base_url)", ErrLookupUnavailable, LookupPath, apiErr.StatusCode),
 		}
 	case apiErr.StatusCode == http.StatusNotFound:
-		return &lookupError{
+		return &statusError{
 			sentinel: ErrDatasetNotFound,
 			api:      apiErr,
 			msg:      fmt.Sprintf("%s: no dataset named %q in space %s (the API said: %s)", ErrDatasetNotFound, datasetName, spaceID, apiErr.Detail),
@@ -131,16 +130,6 @@ func lookupStatusError(apiErr *APIError, spaceID, datasetName string) error {
 	}
 	return apiErr
 }
-
-// lookupError carries a sentinel and the API error behind it.
-type lookupError struct {
-	sentinel error
-	api      *APIError
-	msg      string
-}
-
-func (e *lookupError) Error() string   { return e.msg }
-func (e *lookupError) Unwrap() []error { return []error{e.sentinel, e.api} }
 
 // datasetDecoder reads the lookup's answer in one pass.
 type datasetDecoder struct {
