@@ -135,6 +135,7 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 		`[{"id":"b","conv_prefix":[{"role":"user","content":[{"type":"text"}]}],"response":"r","ground_truth":"2"}]`,
 		`[{"conv_prefix":[{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"id":"last"},{"context":"x","id":-12}]`,
 		`[{"conv_prefix":[{"role":"user","content":"q","id":"in"}],"response":"r","id":"out"},{"id":"a","b":"id","id":"c"}]`,
+		"[{\"x\":1,\"id\":\"\xd0\"}]",
 	} {
 		f.Add([]byte(seed))
 	}
