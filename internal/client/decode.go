@@ -188,7 +188,9 @@ func (d *uploadDecoder) lastMemberID(raw []byte) (jsontext.Kind, bool) {
 	switch {
 	case bytes.HasSuffix(body, []byte(`"`)):
 		open := bytes.LastIndexByte(body[:len(body)-1], '"')
-		if open < 0 || bytes.IndexByte(body[open:], '\\') >= 0 {
+		// Escapes and invalid UTF-8 are left to the walk, which reads
+		// them as every other string.
+		if open < 0 || bytes.IndexByte(body[open:], '\\') >= 0 || !utf8.Valid(body[open:]) {
 			return jsontext.KindInvalid, false
 		}
 		kind, value = jsontext.KindString, body[open+1:len(body)-1]
