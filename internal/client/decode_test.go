@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/go-json-experiment/json/jsontext"
 	"io"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func TestDecodeUploadResponse(t *testing.T) {
