@@ -58,6 +58,9 @@ type uploadDecoder struct {
 	ids  []string
 	el   elementReader
 	out  AnswerRow // handed to each
+	// decode is decodeContent, bound once: a method value made per row
+	// would be allocated per row.
+	decode func()
 
 	again    answerReader // reads a row again, see idOnly
 	rowBytes bytes.Buffer
@@ -77,6 +80,7 @@ type uploadDecoder struct {
 func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*AnswerRow)) (*UploadResult, error) {
 	d := &uploadDecoder{answerReader: newAnswerReader(r, redact), each: each}
 	d.again.dec = jsontext.NewDecoder(&d.rowBytes)
+	d.decode = d.decodeContent
 	res, err := d.answer()
 	if err == nil {
 		err = d.end(d.ids)
@@ -136,7 +140,7 @@ func (d *uploadDecoder) row(n int) (string, error) {
 		d.ids = append(d.ids, id)
 	}
 	if d.each != nil {
-		d.out = AnswerRow{Index: n, ID: id, Raw: raw, decode: d.decodeContent}
+		d.out = AnswerRow{Index: n, ID: id, Raw: raw, decode: d.decode}
 		d.each(&d.out)
 	}
 	if problem != "" {
@@ -148,14 +152,42 @@ func (d *uploadDecoder) row(n int) (string, error) {
 // firstID reads the first "id" of a row read whole into d.id, and returns
 // its kind (KindInvalid when there is none).
 func (d *uploadDecoder) firstID(raw []byte) jsontext.Kind {
-	// A walk finds an id that comes first at once; one appended last would
-	// cost it every member.
-	if !bytes.HasPrefix(raw, []byte(`{"id":`)) {
-		if kind, ok := d.lastMemberID(raw); ok {
-			return kind
-		}
+	// The API writes an id first or last; a walk would read a second
+	// decoder's tokens for the first and every member for the last.
+	if kind, ok := d.firstMemberID(raw); ok {
+		return kind
+	}
+	if kind, ok := d.lastMemberID(raw); ok {
+		return kind
 	}
 	return d.walkFirstID(raw)
+}
+
+// firstMemberID reads the id of a row whose first member is "id", written
+// compactly as a string without escapes or as a number: ok is false for any
+// other row. Of a repeated "id" the first counts, so the rest of the row
+// does not matter.
+func (d *uploadDecoder) firstMemberID(raw []byte) (jsontext.Kind, bool) {
+	rest, ok := bytes.CutPrefix(raw, []byte(`{"id":`))
+	if !ok {
+		return jsontext.KindInvalid, false
+	}
+	kind, value := jsontext.KindNumber, rest
+	if s, ok := bytes.CutPrefix(rest, []byte(`"`)); ok {
+		kind, value = jsontext.KindString, s[:max(bytes.IndexByte(s, '"'), 0)]
+		// Escapes and invalid UTF-8 are left to the walk, which reads
+		// them as every other string.
+		if bytes.IndexByte(value, '\\') >= 0 || !utf8.Valid(value) {
+			return jsontext.KindInvalid, false
+		}
+	} else {
+		value = value[:bytes.IndexAny(value, ",} \t\r\n")] // the row is valid JSON: one follows
+	}
+	if len(value) == 0 || kind == jsontext.KindNumber && value[0] != '-' && (value[0] < '0' || value[0] > '9') {
+		return jsontext.KindInvalid, false
+	}
+	d.id = append(d.id[:0], value...)
+	return kind, true
 }
 
 // walkFirstID is firstID for any row: it reads the row's members until its

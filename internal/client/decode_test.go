@@ -136,7 +136,7 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 		`[{"id":"b","conv_prefix":[{"role":"user","content":[{"type":"text"}]}],"response":"r","ground_truth":"2"}]`,
 		`[{"conv_prefix":[{"role":"user","content":"q"}],"response":{"role":"assistant","content":"r"},"id":"last"},{"context":"x","id":-12}]`,
 		`[{"conv_prefix":[{"role":"user","content":"q","id":"in"}],"response":"r","id":"out"},{"id":"a","b":"id","id":"c"}]`,
-		"[{\"x\":1,\"id\":\"\xd0\"}]",
+		"[{\"x\":1,\"id\":\"\xd0\"}]", "[{\"id\":\"\xd0\"},{\"id\":-0.5e-3,\"x\":1},{\"id\":null},{\"id\":[1]},{\"id\": 7}]",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -149,14 +149,16 @@ func FuzzDecodeUploadResponse(f *testing.F) {
 			if !json.Valid(r.Raw) {
 				t.Fatalf("row %d: Raw is not valid JSON: %q", r.Index, r.Raw)
 			}
-			// The shortcut for an id appended last reads what walking
-			// the row reads.
+			// The shortcuts for an id written first or appended last read
+			// what walking the row reads.
 			walk := &uploadDecoder{}
 			walk.again.dec = jsontext.NewDecoder(&walk.rowBytes)
-			if kind, ok := walk.lastMemberID(r.Raw); ok {
-				fast := string(walk.id)
-				if walkKind := walk.walkFirstID(r.Raw); walkKind != kind || string(walk.id) != fast {
-					t.Fatalf("row %d: the appended id is read as %q (%v), walking reads %q (%v)", r.Index, fast, kind, walk.id, walkKind)
+			for name, shortcut := range map[string]func([]byte) (jsontext.Kind, bool){"first": walk.firstMemberID, "last": walk.lastMemberID} {
+				if kind, ok := shortcut(r.Raw); ok {
+					fast := string(walk.id)
+					if walkKind := walk.walkFirstID(r.Raw); walkKind != kind || string(walk.id) != fast {
+						t.Fatalf("row %d: the %s id is read as %q (%v), walking reads %q (%v)", r.Index, name, fast, kind, walk.id, walkKind)
+					}
 				}
 			}
 			if !r.Content() && (r.ConvPrefix != nil || r.Response != (Message{}) || r.GroundTruth != nil || r.Context != nil) {
@@ -346,10 +348,11 @@ func keepAnswerRow(r *AnswerRow) AnswerRow {
 	return c
 }
 
-// An id appended as the row's last member, as an API that echoes what it
-// received writes it, is read without walking the row; any other place, a
-// second "id", or an id that needs unescaping is read member by member, with
-// the same result.
+// An id written as the row's first member, or appended as its last, as an
+// API that echoes what it received writes it, is read without walking the
+// row; any other place, a second "id" after another member, an id that needs
+// unescaping, or one not written compactly is read member by member, with the
+// same result.
 func TestDecodeUploadResponseIDPlaces(t *testing.T) {
 	rows := []string{
 		`{"conv_prefix":[],"response":"r","id":"last"}`,
@@ -359,9 +362,13 @@ func TestDecodeUploadResponseIDPlaces(t *testing.T) {
 		`{"id":"one","context":"id","id":"two"}`,
 		`{"conv_prefix":[],"response":"r","id":"esc\u0061ped"}`,
 		`{"conv_prefix":[],"response":"r","id":1.5e3}`,
+		`{"id":"esc\u0061ped-first","id":"second"}`,
+		`{"id":-7,"id":"second"}`,
+		`{"id": "spaced"}`,
+		`{"id":2.5e-1}`,
 	}
 	res, err := decodeUploadResponse(strings.NewReader("["+strings.Join(rows, ",")+"]"), noRedact, nil)
-	want := []string{"last", "42", "first", "after-nested", "one", "escaped", "1.5e3"}
+	want := []string{"last", "42", "first", "after-nested", "one", "escaped", "1.5e3", "escaped-first", "-7", "spaced", "2.5e-1"}
 	if err != nil || !slices.Equal(res.IDs, want) {
 		t.Fatalf("ids %q, %v; want %q", res.IDs, err, want)
 	}
