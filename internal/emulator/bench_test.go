@@ -9,15 +9,32 @@ import (
 	"testing"
 )
 
-// largeUpload builds an upload of n rows of about 300 bytes each.
-func largeUpload(b *testing.B, n int) ([]byte, string) {
+// largeFile is a JSON array of n rows of about 300 bytes each.
+func largeFile(n int) []byte {
 	rows := make([]string, n)
 	filler := strings.Repeat("lorem ipsum ", 12)
 	for i := range rows {
 		rows[i] = fmt.Sprintf(`{"conv_prefix":[{"role":"system","content":"you are terse"},{"role":"user","content":"question %d: %s"}],"response":{"role":"assistant","content":"answer %d"},"ground_truth":%d,"context":"bench"}`, i, filler, i, i%5)
 	}
-	body, ct := multipartBody(b, jsonArray(rows...), "bench", testSpace)
+	return jsonArray(rows...)
+}
+
+// largeUpload builds an upload of largeFile(n).
+func largeUpload(b *testing.B, n int) ([]byte, string) {
+	body, ct := multipartBody(b, largeFile(n), "bench", testSpace)
 	return body.Bytes(), ct
+}
+
+// BenchmarkScanRows100k measures parsing an uploaded file of 100,000 rows,
+// apart from the HTTP exchange around it.
+func BenchmarkScanRows100k(b *testing.B) {
+	data := largeFile(100_000)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, rows, err := scanRows(data); err != nil || len(rows) != 100_000 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
 }
 
 func benchmarkUpload(b *testing.B, shape Shape) {

@@ -11,6 +11,10 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// minRowBytes is the length of the shortest valid row,
+// {"conv_prefix":[],"response":{"role":"","content":""}}.
+const minRowBytes = 54
+
 // rowScanner reads an upload's JSON array in one pass: it validates the JSON,
 // slices each row out of the file without copying, and decodes only what the
 // platform checks and the lookup returns.
@@ -89,6 +93,14 @@ func (sc *rowScanner) array() ([]json.RawMessage, []parsedRow, error) {
 			return nil, nil, err
 		}
 		p.raw = sc.data[start:sc.dec.InputOffset()]
+		if len(rows) == 0 {
+			// Rows of one upload are alike: sized from the first, the lists
+			// are not copied again and again as a large upload grows them.
+			// No valid row is shorter than minRowBytes, which bounds what a
+			// short first row can reserve.
+			n := len(sc.data) / max(len(p.raw), minRowBytes)
+			raws, rows = make([]json.RawMessage, 0, n), make([]parsedRow, 0, n)
+		}
 		raws = append(raws, p.raw)
 		rows = append(rows, p)
 	}
