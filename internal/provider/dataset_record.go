@@ -54,14 +54,21 @@ func readRecord(ctx context.Context, m *datasetModel, private privateGetter) (re
 // and the rest in private state.
 func writeRecord(ctx context.Context, m, prior *datasetModel, rec *rowsync.Record, rowsUnchanged bool, private privateSetter) diag.Diagnostics {
 	var diags diag.Diagnostics
-	ledgerBytes, platformBytes, err := rec.Encode()
+	if !rowsUnchanged {
+		// Unchanged rows keep the ledger already stored: encoding it again
+		// would copy it whole at every refresh.
+		ledgerBytes, err := rec.EncodeLedger()
+		if err != nil {
+			diags.AddError("Unable to record uploaded rows", err.Error())
+			return diags
+		}
+		m.setRowIDs(idValues(rec.IDs()), prior)
+		diags.Append(private.SetKey(ctx, rowsync.LedgerKey, ledgerBytes)...)
+	}
+	platformBytes, err := rec.EncodePlatform()
 	if err != nil {
 		diags.AddError("Unable to record uploaded rows", err.Error())
 		return diags
-	}
-	if !rowsUnchanged {
-		m.setRowIDs(idValues(rec.IDs()), prior)
-		diags.Append(private.SetKey(ctx, rowsync.LedgerKey, ledgerBytes)...)
 	}
 	diags.Append(private.SetKey(ctx, rowsync.PlatformKey, platformBytes)...)
 	return diags

@@ -80,7 +80,11 @@ func TestRecordEncodeDecode(t *testing.T) {
 	}
 	rec.LookedAt = rec.LookedAt.Add(1e9).UTC()
 	rec.Doubts[0].SentAt = rec.LookedAt
-	l, p, err := rec.Encode()
+	l, err := rec.EncodeLedger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rec.EncodePlatform()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,16 +39,17 @@ type doubtJSON struct {
 
 const platformVersion = 1
 
-// Encode writes a record for private state: the ledger (LedgerKey) and what
-// the platform showed beside it (PlatformKey, nil when there is nothing to
-// keep). Row ids are not in either: state holds them.
-func (r *Record) Encode() (ledgerBytes, platformBytes []byte, err error) {
-	ledgerBytes, err = (&ledger{Rows: r.Rows, Released: r.Released}).encode()
-	if err != nil {
-		return nil, nil, err
-	}
+// EncodeLedger writes the ledger (LedgerKey) of a record for private
+// state. Row ids are not in it: state holds them.
+func (r *Record) EncodeLedger() ([]byte, error) {
+	return (&ledger{Rows: r.Rows, Released: r.Released}).encode()
+}
+
+// EncodePlatform writes what the platform showed beside the record's rows
+// (PlatformKey), nil when there is nothing to keep.
+func (r *Record) EncodePlatform() ([]byte, error) {
 	if r.LookedAt.IsZero() && len(r.Foreign) == 0 && len(r.Unclaimed) == 0 && len(r.Doubts) == 0 {
-		return ledgerBytes, nil, nil
+		return nil, nil
 	}
 	p := platformJSON{Version: platformVersion, Foreign: encodeRemotes(r.Foreign), Unclaimed: encodeRemotes(r.Unclaimed)}
 	if !r.LookedAt.IsZero() {
@@ -59,8 +60,7 @@ func (r *Record) Encode() (ledgerBytes, platformBytes []byte, err error) {
 		digests, keys := PackFingerprints(d.Rows)
 		p.Doubts = append(p.Doubts, doubtJSON{SentAt: d.SentAt.UTC(), MayStillRun: d.MayStillRun, Digests: digests, Keys: keys})
 	}
-	platformBytes, err = json.Marshal(p)
-	return ledgerBytes, platformBytes, err
+	return json.Marshal(p)
 }
 
 // Decode joins the ids in state with what private state keeps of them. A
