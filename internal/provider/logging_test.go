@@ -48,3 +48,21 @@ func checkClientLines(t *testing.T, logs string, messages []string, path, rpc st
 		}
 	}
 }
+
+// TestAccCLI_logsWithoutKeyAreReadable: with no API key there is nothing to
+// mask, and the provider's log lines stay as written.
+func TestAccCLI_logsWithoutKeyAreReadable(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.writeWork("rows.jsonl", jsonl(sampleRows...))
+	c.configure(datasetHCL(`"rows.jsonl"`))
+	c.withoutKey(func() {
+		plan := c.terraform(context.Background(), []string{"TF_LOG=DEBUG"}, "plan", "-input=false", "-no-color")
+		if plan.exitCode != 0 {
+			t.Fatalf("plan without a key: %s", plan.stderr)
+		}
+		if !strings.Contains(plan.stderr, "no Collinear API key; the client is not set up") {
+			t.Fatalf("the provider's log lines are not as written:\n%s", plan.stderr)
+		}
+	})
+}

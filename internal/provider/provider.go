@@ -150,61 +150,70 @@ func (p *collinearProvider) Configure(ctx context.Context, req provider.Configur
 		tflog.Debug(ctx, "provider configuration not yet known; deferring client set-up")
 		return
 	}
-
-	apiKey := os.Getenv(envAPIKey)
-	if !cfg.APIKey.IsNull() {
-		apiKey = cfg.APIKey.ValueString()
-	}
-	ctx = tflog.MaskMessageStrings(tflog.MaskAllFieldValuesStrings(ctx, apiKey), apiKey)
-
-	baseURL := DefaultBaseURL
-	if v := os.Getenv(envBaseURL); v != "" {
-		baseURL = v
-	}
-	if !cfg.BaseURL.IsNull() {
-		baseURL = cfg.BaseURL.ValueString()
-	}
-	insecure := cfg.InsecureHTTP.ValueBool()
-	if err := client.ValidateBaseURL(baseURL, insecure); err != nil {
+	s := settingsOf(cfg)
+	ctx = (&providerData{apiKey: s.apiKey}).withMaskedKey(ctx)
+	if err := client.ValidateBaseURL(s.baseURL, s.insecure); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Collinear base URL",
 			err.Error()+"\n\nSet base_url in the provider block or the "+envBaseURL+" environment variable.")
-	}
-	maxRetries := DefaultMaxRetries
-	if !cfg.MaxRetries.IsNull() {
-		maxRetries = int(cfg.MaxRetries.ValueInt64())
-	}
-	if resp.Diagnostics.HasError() {
 		return
 	}
-	if apiKey == "" {
+	data := &providerData{}
+	if s.apiKey == "" {
 		// Resources and data sources say so when they need the API.
 		tflog.Debug(ctx, "no Collinear API key; the client is not set up")
-		data := &providerData{}
-		resp.ResourceData = data
-		resp.DataSourceData = data
-		return
+	} else {
+		c, err := client.New(client.Config{
+			BaseURL:           s.baseURL,
+			APIKey:            s.apiKey,
+			UserAgent:         userAgent(p.version, req.TerraformVersion),
+			MaxRetries:        s.maxRetries,
+			AllowInsecureHTTP: s.insecure,
+			Logger:            func(ctx context.Context) client.Logger { return tflogAdapter{ctx: ctx} },
+		})
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to create the Collinear API client", err.Error())
+			return
+		}
+		tflog.Debug(ctx, "configured Collinear client", map[string]any{"base_url": s.baseURL, "max_retries": s.maxRetries})
+		data = &providerData{client: c, apiKey: s.apiKey, settleTime: s.settleTime}
 	}
-
-	c, err := client.New(client.Config{
-		BaseURL:           baseURL,
-		APIKey:            apiKey,
-		UserAgent:         userAgent(p.version, req.TerraformVersion),
-		MaxRetries:        maxRetries,
-		AllowInsecureHTTP: insecure,
-		Logger:            func(ctx context.Context) client.Logger { return tflogAdapter{ctx: ctx} },
-	})
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to create the Collinear API client", err.Error())
-		return
-	}
-	tflog.Debug(ctx, "configured Collinear client", map[string]any{"base_url": baseURL, "max_retries": maxRetries})
-	settle := rowsync.DefaultSettleTime
-	if !cfg.SettleTime.IsNull() {
-		settle, _ = time.ParseDuration(cfg.SettleTime.ValueString()) // checked by durationValidator
-	}
-	data := &providerData{client: c, apiKey: apiKey, settleTime: settle}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+}
+
+// settings are the provider's configuration with the environment and the
+// defaults applied.
+type settings struct {
+	apiKey, baseURL string
+	insecure        bool
+	maxRetries      int
+	settleTime      time.Duration
+}
+
+func settingsOf(cfg providerModel) settings {
+	s := settings{
+		apiKey:     os.Getenv(envAPIKey),
+		baseURL:    DefaultBaseURL,
+		insecure:   cfg.InsecureHTTP.ValueBool(),
+		maxRetries: DefaultMaxRetries,
+		settleTime: rowsync.DefaultSettleTime,
+	}
+	if !cfg.APIKey.IsNull() {
+		s.apiKey = cfg.APIKey.ValueString()
+	}
+	if v := os.Getenv(envBaseURL); v != "" {
+		s.baseURL = v
+	}
+	if !cfg.BaseURL.IsNull() {
+		s.baseURL = cfg.BaseURL.ValueString()
+	}
+	if !cfg.MaxRetries.IsNull() {
+		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if !cfg.SettleTime.IsNull() {
+		s.settleTime, _ = time.ParseDuration(cfg.SettleTime.ValueString()) // checked by durationValidator
+	}
+	return s
 }
 
 // userAgent names the provider, its version and the Terraform version, as
