@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // providerDataFrom is the Configure of every resource and data source: nil
@@ -19,9 +18,4 @@ func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return data
-}
-
-// isUUID is the plan-time check of every id the API types as a UUID.
-func isUUID() validator.String {
-	return uuidValidator{}
 }

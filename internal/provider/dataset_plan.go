@@ -99,7 +99,7 @@ func priorOf(ctx context.Context, req resource.ModifyPlanRequest, plan *datasetM
 	}
 	prior := &datasetModel{}
 	diags.Append(req.State.Get(ctx, prior)...)
-	if !sameSpace(plan.SpaceID.ValueString(), prior.SpaceID.ValueString()) || !plan.DatasetName.Equal(prior.DatasetName) {
+	if !sameUUID(plan.SpaceID.ValueString(), prior.SpaceID.ValueString()) || !plan.DatasetName.Equal(prior.DatasetName) {
 		return nil
 	}
 	return prior

@@ -95,10 +95,7 @@ func (r *datasetResource) Schema(ctx context.Context, _ resourceSchemaRequest, r
 				Validators: []validator.String{
 					uuidValidator{},
 				},
-				// Compared as a UUID: another spelling of the same space is
-				// the same dataset, an in-place change that sends nothing.
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(otherSpace,
-					"Changing the space (not its spelling) creates a new dataset.", "Changing the space (not its spelling) creates a new dataset.")},
+				PlanModifiers: replacedUnlessSameUUID("Changing the space (not its spelling) creates a new dataset."),
 			},
 			"dataset_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the dataset in the space. Changing it creates a new dataset; the old one stays on the platform.",

@@ -55,6 +55,7 @@ func (r *evaluationResource) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *evaluationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	reruns := " Changing it starts a new run."
+	rerunsUnlessSpelling := " Changing it starts a new run; writing the same UUID another way (upper case, without hyphens) changes nothing."
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	computed := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
@@ -68,16 +69,16 @@ func (r *evaluationResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       computed,
 			},
 			"space_id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the space that holds the dataset and the judges." + reruns,
+				MarkdownDescription: "UUID of the space that holds the dataset and the judges." + rerunsUnlessSpelling,
 				Required:            true,
-				Validators:          []validator.String{isUUID()},
-				PlanModifiers:       replace,
+				Validators:          []validator.String{uuidValidator{}},
+				PlanModifiers:       replacedUnlessSameUUID(rerunsUnlessSpelling),
 			},
 			"dataset_id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the dataset to score, e.g. `collinear_dataset.<name>.dataset_id`." + reruns,
+				MarkdownDescription: "UUID of the dataset to score, e.g. `collinear_dataset.<name>.dataset_id`." + rerunsUnlessSpelling,
 				Required:            true,
-				Validators:          []validator.String{isUUID()},
-				PlanModifiers:       replace,
+				Validators:          []validator.String{uuidValidator{}},
+				PlanModifiers:       replacedUnlessSameUUID(rerunsUnlessSpelling),
 			},
 			"judge_ids": schema.ListAttribute{
 				MarkdownDescription: "Ids of the judges that score the dataset, e.g. `[collinear_judge.<name>.id]`; at least one, no repeats." + reruns,
@@ -86,7 +87,7 @@ func (r *evaluationResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
 					listvalidator.UniqueValues(),
-					listvalidator.ValueStringsAre(isUUID()),
+					listvalidator.ValueStringsAre(uuidValidator{}),
 				},
 				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 			},

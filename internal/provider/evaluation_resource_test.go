@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -188,4 +189,27 @@ func TestAccEvaluation_unknownDatasetFails(t *testing.T) {
 	if n := len(e.emu.Evaluations()); n != 0 {
 		t.Fatalf("%d runs started", n)
 	}
+}
+
+// A space_id or dataset_id written another way (upper case) names the same
+// run: an in-place change that starts nothing.
+func TestAccEvaluation_uuidSpellingsStartNothing(t *testing.T) {
+	e := newAccEnv(t)
+	datasetID := e.datasetInEmulator("eval")
+	config := e.provider() + evaluationHCL(datasetID, "")
+	respelt := e.provider() + strings.ReplaceAll(evaluationHCL(strings.ToUpper(datasetID), ""), testSpaceID, strings.ToUpper(testSpaceID))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config, Check: e.runsAre(1, datasetID)},
+			{
+				Config: respelt,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(evaluationAddress, plancheck.ResourceActionUpdate),
+				}},
+				Check: e.runsAre(1, datasetID),
+			},
+			emptyPlanStep(respelt),
+		},
+	})
 }

@@ -97,9 +97,9 @@ func (r *judgeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"space_id": schema.StringAttribute{
-				MarkdownDescription: "UUID of the space the judge belongs to." + replaces,
+				MarkdownDescription: "UUID of the space the judge belongs to." + replaces + " Writing the same UUID another way (upper case, without hyphens) changes nothing.",
 				Required:            true,
-				Validators:          []validator.String{isUUID()},
+				Validators:          []validator.String{uuidValidator{}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the judge. Names need not be unique in a space." + replaces,
@@ -119,7 +119,7 @@ func (r *judgeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"model_id": schema.StringAttribute{
 				MarkdownDescription: "UUID of a specific model to use, if any." + replaces,
 				Optional:            true,
-				Validators:          []validator.String{isUUID()},
+				Validators:          []validator.String{uuidValidator{}},
 			},
 			"prompt_template": schema.StringAttribute{
 				MarkdownDescription: "The prompt the judge's model is given. The OpenAPI document makes it optional for every behaviour type." + replaces,
@@ -141,7 +141,7 @@ func (r *judgeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "Ids of dataset rows (the `row_ids` of a `collinear_dataset`) the judge learns from. Sent as `[]` when not set." + replaces,
 				ElementType:         types.StringType,
 				Optional:            true,
-				Validators:          []validator.List{listvalidator.ValueStringsAre(isUUID())},
+				Validators:          []validator.List{listvalidator.ValueStringsAre(uuidValidator{})},
 			},
 		},
 	}
@@ -190,10 +190,11 @@ func (r *judgeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 
 // judgeChanges compares state and plan: the arguments whose change replaces
 // the judge, and those an imported judge adopts from the configuration (its
-// state holds null for what the list does not show).
+// state holds null for what the list does not show). Another spelling of the
+// same space is no change.
 func judgeChanges(st, plan *judgeModel, imported bool) (replace path.Paths, adopted []string) {
 	for _, a := range judgeArguments(st, plan) {
-		if a.plan.Equal(a.state) {
+		if a.plan.Equal(a.state) || a.name == "space_id" && sameUUID(st.SpaceID.ValueString(), plan.SpaceID.ValueString()) {
 			continue
 		}
 		if imported && !a.listed && a.state.IsNull() && !a.plan.IsUnknown() {
@@ -315,9 +316,10 @@ func (r *judgeResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	importing := st.Name.IsNull()
 	if r.data == nil || r.data.client == nil {
-		// The provider's configuration is not known yet (it comes from
-		// another resource): keep state as it is, as the dataset does.
-		if importing {
+		// With no API key, say so; while the provider's configuration is
+		// not known yet (it comes from another resource), keep state as it
+		// is. The dataset does the same.
+		if importing || r.data.hasNoKey() {
 			r.data.apiClient(&resp.Diagnostics)
 		}
 		return
@@ -364,8 +366,8 @@ func judgeListFailure(err error, importing bool, spaceID string) diag.Diagnostic
 	return diags
 }
 
-// Update only happens to an imported judge: it records the configuration's
-// values of the arguments the API does not show, and sends nothing.
+// Update only happens to an imported judge, or to a space_id spelt another
+// way: it records the configuration's values, and sends nothing.
 func (r *judgeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var st, plan judgeModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
@@ -399,13 +401,13 @@ func (r *judgeResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 func (r *judgeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	spaceID, judgeID, ok := strings.Cut(req.ID, "/")
 	_, spaceOK := canonicalUUID(spaceID)
-	_, judgeOK := canonicalUUID(judgeID)
+	judgeID, judgeOK := canonicalUUID(judgeID)
 	if !ok || !spaceOK || !judgeOK {
 		resp.Diagnostics.AddError("Invalid import id",
 			fmt.Sprintf("Expected <space_id>/<judge_id>, two UUIDs, e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a/0e5a0c1e-9a43-4b9e-8f0e-7f3f9d1d2c33; got %q.", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strings.ToLower(judgeID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), judgeID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("space_id"), spaceID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`{"unlisted_arguments_unknown":true}`))...)
 }

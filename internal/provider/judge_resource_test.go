@@ -275,3 +275,45 @@ func TestAccJudge_lostAnswersNeverCreateTwice(t *testing.T) {
 		})
 	}
 }
+
+// Ids written another way (upper case, without hyphens) name the same
+// objects: a space_id respelt is an in-place change that creates nothing,
+// and an import by an unhyphenated judge id finds the judge.
+func TestAccJudge_uuidSpellingsAreTheSameJudge(t *testing.T) {
+	e := newAccEnv(t)
+	config := e.provider() + judgeHCL("tone")
+	respelt := strings.Replace(config, testSpaceID, strings.ToUpper(testSpaceID), 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				Config: respelt,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(judgeAddress, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(judgeAddress, tfpath("id"), e.isJudge("tone", 0, 1)),
+				},
+			},
+			emptyPlanStep(respelt),
+			{
+				ResourceName: judgeAddress,
+				ImportState:  true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					id, err := stateID(s, judgeAddress)
+					return testSpaceID + "/" + strings.ReplaceAll(id, "-", ""), err
+				},
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if want := e.judgeIDs("tone")[0]; len(states) != 1 || states[0].ID != want || states[0].Attributes["name"] != "tone" {
+						return fmt.Errorf("imported %+v, want judge %s", states, want)
+					}
+					return nil
+				},
+			},
+		},
+	})
+	if n := e.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations, want 1", n)
+	}
+}

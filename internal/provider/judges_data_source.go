@@ -53,7 +53,7 @@ func (d *judgesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"space_id": schema.StringAttribute{
 				MarkdownDescription: "UUID of the space.",
 				Required:            true,
-				Validators:          []validator.String{isUUID()},
+				Validators:          []validator.String{uuidValidator{}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Only judges with exactly this name. Names need not be unique, so several judges may match.",

@@ -36,17 +36,23 @@ func canonicalUUID(s string) (string, bool) {
 	return t[:8] + "-" + t[8:12] + "-" + t[12:16] + "-" + t[16:20] + "-" + t[20:], true
 }
 
-// sameSpace reports whether two space ids name the same space.
-func sameSpace(a, b string) bool {
+// sameUUID reports whether two ids are the same UUID, however written.
+func sameUUID(a, b string) bool {
 	ca, okA := canonicalUUID(a)
 	cb, okB := canonicalUUID(b)
 	return okA && okB && ca == cb
 }
 
-// otherSpace is the RequiresReplaceIf condition of space_id: a replacement
-// only when the space itself changes, not its spelling.
-func otherSpace(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !sameSpace(req.StateValue.ValueString(), req.PlanValue.ValueString())
+// replacedUnlessSameUUID replaces the resource when a UUID argument names
+// another object, not when it only spells the same one another way (upper
+// case, without hyphens, in braces): that is an in-place change that sends
+// nothing.
+func replacedUnlessSameUUID(description string) []planmodifier.String {
+	return []planmodifier.String{stringplanmodifier.RequiresReplaceIf(otherUUID, description, description)}
+}
+
+func otherUUID(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !sameUUID(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
 // uuidValidator checks that an id is a UUID the platform accepts.
