@@ -98,7 +98,7 @@ func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Op
 		case len(candidates) > 1:
 			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: err}
 		case unknown.ProbablyStored, attempt > opts.Resends:
-			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, NoneFound: true, ProbablyStored: unknown.ProbablyStored}
+			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, ProbablyStored: unknown.ProbablyStored}
 		}
 	}
 }
@@ -153,9 +153,12 @@ type UnresolvedError struct {
 	Attempts       int
 	Cause          error // the last unknown outcome
 	LookupErr      error
-	NoneFound      bool
 	ProbablyStored bool
 }
+
+// NoneFound reports whether the list after the creation worked and showed
+// no new judge.
+func (e *UnresolvedError) NoneFound() bool { return e.LookupErr == nil }
 
 func (e *UnresolvedError) Error() string {
 	switch {

@@ -178,7 +178,7 @@ func TestCreateGivesUpAfterResends(t *testing.T) {
 	f := &fakeAPI{script: []outcome{notStored, notStored, notStored, notStored}}
 	_, err := create(t, f, 2)
 	var unresolved *UnresolvedError
-	if !errors.As(err, &unresolved) || !unresolved.NoneFound || unresolved.Attempts != 3 {
+	if !errors.As(err, &unresolved) || !unresolved.NoneFound() || unresolved.Attempts != 3 {
 		t.Fatalf("err = %#v", err)
 	}
 	if f.creates != 3 || len(f.judges) != 0 {
