@@ -34,7 +34,7 @@ func (r *datasetResource) Create(ctx context.Context, req resource.CreateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &applyRequest{plan: &plan, planned: req.Plan}, &resp.State, resp.Private, &resp.Diagnostics)
+	r.apply(ctx, &applyRequest{plan: &plan}, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *datasetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -48,7 +48,7 @@ func (r *datasetResource) Update(ctx context.Context, req resource.UpdateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &applyRequest{plan: &plan, prior: &prior, private: req.Private, planned: req.Plan}, &resp.State, resp.Private, &resp.Diagnostics)
+	r.apply(ctx, &applyRequest{plan: &plan, prior: &prior, private: req.Private}, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 // applyRequest is what Create and Update hand to apply: the planned values,
@@ -57,11 +57,6 @@ type applyRequest struct {
 	plan    *datasetModel
 	prior   *datasetModel
 	private privateGetter
-	planned plannedValues
-}
-
-type plannedValues interface {
-	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
 }
 
 // apply makes the platform hold the planned rows (rowsync.Apply) and records
@@ -138,25 +133,30 @@ func (r *datasetResource) change(ctx context.Context, req *applyRequest, diags *
 	if plan.IfExists.ValueString() == ifExistsError {
 		ch.IfExists = rowsync.RefuseExisting
 	}
-	withKeys := false // a create computes keys only to adopt rows (Change.Keys)
+	ch.Planned, d = plannedIDs(ctx, plan)
+	diags.Append(d...)
+	// A create needs keys to adopt rows: surely when its plan adopted some
+	// (it showed their ids), and otherwise only if its lookup finds rows,
+	// when Change.Keys reads them.
+	withKeys := ch.Creating && ch.Planned != nil
 	if req.prior != nil {
 		var rec *rowsync.Record
 		rec, _, d = readRecord(ctx, req.prior, req.private)
 		diags.Append(d...)
-		if diags.HasError() {
-			return nil, nil
-		}
 		ch.Prior, ch.DatasetID, withKeys = rec, req.prior.DatasetID.ValueString(), rec.NeedsKeys()
+	}
+	if diags.HasError() {
+		return nil, nil
 	}
 	chk := r.checkedSource(ctx, req, src, withKeys, diags)
 	if diags.HasError() {
 		return nil, nil
 	}
 	ch.Source = chk.fingerprints
-	ch.Keys = func() error { return src.addKeys(chk) }
+	if !withKeys {
+		ch.Keys = func() error { return src.addKeys(chk) }
+	}
 	ch.Read = func(send []bool) (iter.Seq[upload.Row], func() error) { return src.rowsToSend(chk, send) }
-	ch.Planned, d = plannedIDs(ctx, plan)
-	diags.Append(d...)
 	return ch, chk
 }
 
