@@ -81,7 +81,7 @@ func (r *datasetResource) apply(ctx context.Context, req *applyRequest, state st
 		return
 	}
 	out := *req.plan
-	out.ID = types.StringValue(req.plan.SpaceID.ValueString() + "/" + req.plan.DatasetName.ValueString())
+	out.ID = resourceID(req.plan.SpaceID, req.plan.DatasetName)
 	out.DatasetID = types.StringNull()
 	if res.DatasetID != "" {
 		out.DatasetID = types.StringValue(res.DatasetID)

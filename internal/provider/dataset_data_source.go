@@ -145,7 +145,7 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Unable to encode rows", err.Error())
 		return
 	}
-	m.ID = types.StringValue(m.SpaceID.ValueString() + "/" + m.DatasetName.ValueString())
+	m.ID = resourceID(m.SpaceID, m.DatasetName)
 	m.DatasetID = types.StringValue(remote.DatasetID)
 	m.RowCount = types.Int64Value(int64(len(ids)))
 	m.RowIDs = stringList(ids)

@@ -369,3 +369,12 @@ func marshalRowIDs(ids []types.String) string {
 	b, _ := json.Marshal(raw) // a slice of string pointers always encodes
 	return string(b)
 }
+
+// stringList is a list of strings, as state holds row_ids.
+func stringList(values []types.String) types.List {
+	elems := make([]attrValue, len(values))
+	for i, v := range values {
+		elems[i] = v
+	}
+	return types.ListValueMust(types.StringType, elems)
+}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -28,6 +27,7 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	var plan datasetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan.ID = resourceID(plan.SpaceID, plan.DatasetName)
 	prior := priorOf(ctx, req, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -60,10 +60,7 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	var look lookAtPlan
 	if prior == nil {
-		rec, look = r.lookBeforeCreate(ctx, &plan, &resp.Diagnostics)
-		if err := r.keysToAdopt(src, chk, rec); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
-		}
+		rec, look = r.lookBeforeCreate(ctx, &plan, src, chk, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -76,9 +73,6 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	plan.planIDs(p, prior, look)
-	if look.datasetID != "" {
-		plan.DatasetID = types.StringValue(look.datasetID)
-	}
 	resp.Diagnostics.Append(plan.planPreview(src, p, capture, prior)...)
 	if prior != nil && p.ToSend+p.InDoubt > 0 {
 		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
@@ -86,14 +80,18 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// priorOf is the state a plan changes: nil for a create, and for a
-// replacement, which starts a new dataset. It also sets the plan's id.
-func priorOf(ctx context.Context, req resource.ModifyPlanRequest, plan *datasetModel, diags *diag.Diagnostics) *datasetModel {
-	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() {
-		plan.ID = types.StringUnknown()
-	} else {
-		plan.ID = types.StringValue(plan.SpaceID.ValueString() + "/" + plan.DatasetName.ValueString())
+// resourceID is a dataset's id, `<space_id>/<dataset_name>`: unknown while
+// either is.
+func resourceID(spaceID, name types.String) types.String {
+	if spaceID.IsUnknown() || name.IsUnknown() {
+		return types.StringUnknown()
 	}
+	return types.StringValue(spaceID.ValueString() + "/" + name.ValueString())
+}
+
+// priorOf is the state a plan changes: nil for a create, and for a
+// replacement, which starts a new dataset.
+func priorOf(ctx context.Context, req resource.ModifyPlanRequest, plan *datasetModel, diags *diag.Diagnostics) *datasetModel {
 	if req.State.Raw.IsNull() {
 		return nil
 	}
@@ -131,23 +129,22 @@ func priorRecord(ctx context.Context, prior *datasetModel, private privateGetter
 
 // lookBeforeCreate looks up the dataset a create would make: every row
 // already on it is unclaimed in the record it returns, so that source rows
-// matching them are adopted, not sent again. When it cannot look, the plan
-// warns and the create looks before it sends.
-func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetModel, diags *diag.Diagnostics) (*rowsync.Record, lookAtPlan) {
+// matching them are adopted, not sent again, by their match keys, which it
+// adds to chk then. When it cannot look, the plan warns and the create
+// looks before it sends.
+func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetModel, src *source, chk *checked, diags *diag.Diagnostics) (*rowsync.Record, lookAtPlan) {
 	const later = "The create looks the dataset up before it sends anything and does not upload rows that are already there."
-	if plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() || r.data == nil || r.data.client == nil {
+	switch {
+	case r.data.hasNoKey():
+		diags.AddWarning("Dataset not looked up at plan time",
+			"No API key is configured, so the plan cannot show which rows are already on the platform. "+later)
+		return &rowsync.Record{}, lookAtPlan{}
+	case plan.SpaceID.IsUnknown() || plan.DatasetName.IsUnknown() || r.data == nil:
 		diags.AddWarning("Dataset not looked up at plan time",
 			"The provider could not look the dataset up while planning (its configuration or the dataset's name is not known yet), so the plan cannot show which rows are already on the platform. "+later)
 		return &rowsync.Record{}, lookAtPlan{}
 	}
-	timeout, d := plan.Timeouts.Read(ctx, defaultReadTimeout)
-	diags.Append(d...)
-	ctx, cancel := context.WithTimeout(r.data.withMaskedKey(ctx), timeout)
-	defer cancel()
-	snap, err := rowsync.Look(ctx, r.data.client, plan.SpaceID.ValueString(), plan.DatasetName.ValueString(), 0, 0)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = lookupTimedOut(err, timeout)
-	}
+	snap, err := r.lookup(ctx, plan, &rowsync.Record{})
 	if err != nil {
 		if failed := lookupFailure(err, false); failed.HasError() {
 			diags.Append(failed...)
@@ -157,7 +154,13 @@ func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetMod
 		}
 		return &rowsync.Record{}, lookAtPlan{}
 	}
-	return rowsync.SnapshotRecord(snap), lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len(), datasetID: snap.DatasetID}
+	rec := rowsync.SnapshotRecord(snap)
+	if rec.NeedsKeys() {
+		if err := src.addKeys(chk); err != nil {
+			diags.AddAttributeError(path.Root("file"), "Unable to read rows file", err.Error())
+		}
+	}
+	return rec, lookAtPlan{done: true, exists: snap.Exists, rows: snap.Len(), datasetID: snap.DatasetID}
 }
 
 // planPreview plans upload_preview: the rows this apply uploads. A plan that
@@ -177,24 +180,25 @@ func (m *datasetModel) planPreview(src *source, p *rowsync.Plan, capture *previe
 	return diags
 }
 
-// keysToAdopt computes the source's match keys when a create meets a dataset
-// that already holds rows, which it adopts by key.
-func (r *datasetResource) keysToAdopt(src *source, chk *checked, rec *rowsync.Record) error {
-	if !rec.NeedsKeys() {
-		return nil
-	}
-	return src.addKeys(chk)
-}
-
 // planUnknownRows plans a source that is not known yet.
 func (m *datasetModel) planUnknownRows(prior *datasetModel) {
 	m.UploadPreview = types.ListUnknown(types.StringType)
 	m.RowCount = types.Int64Unknown()
 	m.ContentSHA256 = types.StringUnknown()
 	m.setRowIDsUnknown()
-	m.DatasetID = types.StringUnknown()
-	if prior != nil && !prior.DatasetID.IsNull() {
+	m.planDatasetID(prior, lookAtPlan{}, false)
+}
+
+// planDatasetID plans dataset_id: what the create's lookup found, or the
+// prior value (kept as it is, null too, where the ids are), or unknown.
+func (m *datasetModel) planDatasetID(prior *datasetModel, look lookAtPlan, keep bool) {
+	switch {
+	case look.datasetID != "":
+		m.DatasetID = types.StringValue(look.datasetID)
+	case prior != nil && (keep || !prior.DatasetID.IsNull()):
 		m.DatasetID = prior.DatasetID
+	default:
+		m.DatasetID = types.StringUnknown()
 	}
 }
 
@@ -205,29 +209,21 @@ func (m *datasetModel) planUnknownRows(prior *datasetModel) {
 func (m *datasetModel) planIDs(p *rowsync.Plan, prior *datasetModel, look lookAtPlan) {
 	if prior == nil && (!look.done || p.Adopted == 0) {
 		m.setRowIDsUnknown()
-		m.DatasetID = types.StringUnknown()
+		m.planDatasetID(prior, look, false)
 		return
 	}
 	if prior != nil && p.InPlace && m.keepRowIDsOf(prior) {
-		m.DatasetID = prior.DatasetID
+		m.planDatasetID(prior, look, true)
 		return
 	}
-	ids := make([]types.String, len(p.Decisions))
+	ids := idValues(p.IDs)
 	for i, d := range p.Decisions {
-		switch {
-		case d == rowsync.Send || d == rowsync.Settle:
+		if d == rowsync.Send || d == rowsync.Settle {
 			ids[i] = types.StringUnknown()
-		case p.IDs[i] == "":
-			ids[i] = types.StringNull()
-		default:
-			ids[i] = types.StringValue(p.IDs[i])
 		}
 	}
 	m.setRowIDs(ids, prior)
-	m.DatasetID = types.StringUnknown()
-	if prior != nil && !prior.DatasetID.IsNull() {
-		m.DatasetID = prior.DatasetID
-	}
+	m.planDatasetID(prior, look, false)
 }
 
 // planDiagnostics says what a plan will do that a reviewer must know: rows

@@ -59,9 +59,6 @@ func (p *previewCapture) offer(r dataset.ScannedRow, digest dataset.Digest) {
 	p.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row, previewWidth)}
 }
 
-// errPreviewDone stops a scan for previews once it has what it needs.
-var errPreviewDone = errors.New("previews read")
-
 // uploadPreview is upload_preview for a plan: one line for each row the
 // apply may upload (the first limit of them), then how many more. It is
 // null when the apply uploads nothing or the preview is off.
@@ -69,34 +66,30 @@ func (s *source) uploadPreview(p *rowsync.Plan, capture *previewCapture) (types.
 	if capture == nil {
 		return types.ListNull(types.StringType), nil
 	}
-	var shown []int
-	total := 0
-	for i, d := range p.Decisions {
-		if d == rowsync.Send || d == rowsync.Settle {
-			total++
-			if len(shown) < capture.limit {
-				shown = append(shown, i)
-			}
-		}
-	}
+	total := p.ToSend + p.InDoubt
 	if total == 0 {
 		return types.ListNull(types.StringType), nil
+	}
+	var shown []int
+	for i, d := range p.Decisions {
+		if len(shown) == capture.limit {
+			break
+		}
+		if d == rowsync.Send || d == rowsync.Settle {
+			shown = append(shown, i)
+		}
 	}
 	if err := s.readPreviews(shown, capture); err != nil {
 		return types.ListNull(types.StringType), err
 	}
-	lines := make([]string, 0, len(shown)+1)
+	lines := make([]types.String, 0, len(shown)+1)
 	for _, i := range shown {
-		lines = append(lines, previewLine(i, capture.rows[i], p))
+		lines = append(lines, types.StringValue(previewLine(i, capture.rows[i], p)))
 	}
 	if more := total - len(shown); more > 0 {
-		lines = append(lines, fmt.Sprintf("... and %d more row(s)", more))
+		lines = append(lines, types.StringValue(fmt.Sprintf("... and %d more row(s)", more)))
 	}
-	elems := make([]attrValue, len(lines))
-	for k, l := range lines {
-		elems[k] = types.StringValue(l)
-	}
-	return types.ListValueMust(types.StringType, elems), nil
+	return stringList(lines), nil
 }
 
 // readPreviews fills in the previews of the rows in want that the scan did
@@ -123,11 +116,11 @@ func (s *source) readPreviews(want []int, capture *previewCapture) error {
 			delete(missing, r.Index)
 		}
 		if len(missing) == 0 {
-			return errPreviewDone
+			return errStopScan
 		}
 		return nil
 	})
-	if errors.Is(err, errPreviewDone) {
+	if errors.Is(err, errStopScan) {
 		return nil
 	}
 	return err

@@ -40,7 +40,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 		}
 		return
 	}
-	snap, err := r.lookup(ctx, &st, len(rec.Rows)+len(rec.Released)+len(rec.Foreign)+len(rec.Unclaimed))
+	snap, err := r.lookup(ctx, &st, rec)
 	switch {
 	case err != nil:
 		resp.Diagnostics.Append(lookupFailure(err, importing)...)
@@ -60,7 +60,7 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	} else {
 		rec, rep = rowsync.Reconcile(rec, snap, r.data.settleTime)
 	}
-	st.ID = types.StringValue(st.SpaceID.ValueString() + "/" + st.DatasetName.ValueString())
+	st.ID = resourceID(st.SpaceID, st.DatasetName)
 	// The preview told what one apply would publish; once applied it is not
 	// a property of the dataset, and a plan must not show it again as a
 	// removal (see DESIGN.md).
@@ -77,19 +77,17 @@ func (r *datasetResource) Read(ctx context.Context, req resource.ReadRequest, re
 	resp.Diagnostics.Append(reportDiagnostics(ctx, rep, st.DatasetName.ValueString())...)
 }
 
-// lookup looks the dataset up within the read timeout.
-func (r *datasetResource) lookup(ctx context.Context, st *datasetModel, sizeHint int) (*rowsync.Snapshot, error) {
-	timeout, diags := st.Timeouts.Read(ctx, defaultReadTimeout)
+// lookup looks the dataset of m up within the read timeout; rec, what state
+// recorded of it, sizes what the lookup reads.
+func (r *datasetResource) lookup(ctx context.Context, m *datasetModel, rec *rowsync.Record) (*rowsync.Snapshot, error) {
+	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
 	if diags.HasError() {
 		timeout = defaultReadTimeout
 	}
 	ctx, cancel := context.WithTimeout(r.data.withMaskedKey(ctx), timeout)
 	defer cancel()
-	width := 36
-	if ids, _ := st.rowIDs(ctx); len(ids) > 0 {
-		width = len(ids[0].ValueString())
-	}
-	snap, err := rowsync.Look(ctx, r.data.client, st.SpaceID.ValueString(), st.DatasetName.ValueString(), sizeHint, width)
+	rows, idWidth := rec.LookHints()
+	snap, err := rowsync.Look(ctx, r.data.client, m.SpaceID.ValueString(), m.DatasetName.ValueString(), rows, idWidth)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = lookupTimedOut(err, timeout)
 	}

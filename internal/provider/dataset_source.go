@@ -105,9 +105,10 @@ func inlineRows(rows []rowModel) []dataset.Row {
 }
 
 // check reads the whole source once, validates it and fingerprints each row:
-// its digest always, its match key only when withKeys is set, since the key
-// serves only to pair rows with rows known by key (imported or found on the
-// platform) or whose id is not known (see rowsync.Record.NeedsKeys). capture,
+// its digest always, and for a file its match key only when withKeys is set,
+// since the key serves only to pair rows with rows known by key (imported or
+// found on the platform) or whose id is not known (see
+// rowsync.Record.NeedsKeys); inline rows, in memory, always get theirs. capture,
 // when not nil, keeps the preview of rows the plan may upload.
 func (s *source) check(withKeys bool, capture *previewCapture) (*checked, diag.Diagnostics) {
 	c := &checked{fingerprints: make([]rowsync.Fingerprint, 0, s.rowsHint)}
@@ -218,6 +219,7 @@ func fieldPath(p path.Path, field string) path.Path {
 	return p
 }
 
+// errStopScan ends a scan of the source that has read what it needs.
 var errStopScan = errors.New("stop")
 
 // rowsToSend yields the rows whose indexes are marked in send, in source
@@ -278,12 +280,4 @@ func readProblem(summary *dataset.Summary, err error, c *checked) error {
 		return fmt.Errorf("the file no longer has the planned content (SHA-256 %s); the planned rows that were new are on the platform, and the next plan shows what changed", c.contentSHA256())
 	}
 	return nil
-}
-
-func stringList(ids []types.String) types.List {
-	elems := make([]attrValue, len(ids))
-	for i, id := range ids {
-		elems[i] = id
-	}
-	return types.ListValueMust(types.StringType, elems)
 }

@@ -206,13 +206,7 @@ func judgeChanges(st, plan *judgeModel, imported bool) (replace path.Paths, adop
 	return replace, adopted
 }
 
-// privateKeyReader is the part of the framework's private state that
-// isImported reads.
-type privateKeyReader interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-func isImported(ctx context.Context, private privateKeyReader) (bool, diag.Diagnostics) {
+func isImported(ctx context.Context, private privateGetter) (bool, diag.Diagnostics) {
 	raw, diags := private.GetKey(ctx, importedKey)
 	return len(raw) > 0, diags
 }

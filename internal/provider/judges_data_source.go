@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -29,17 +27,17 @@ type judgesDataSource struct {
 }
 
 type judgesDataModel struct {
-	SpaceID types.String `tfsdk:"space_id"`
-	Name    types.String `tfsdk:"name"`
-	Judges  types.List   `tfsdk:"judges"`
-	IDs     types.List   `tfsdk:"ids"`
+	SpaceID types.String   `tfsdk:"space_id"`
+	Name    types.String   `tfsdk:"name"`
+	Judges  []judgeListed  `tfsdk:"judges"`
+	IDs     []types.String `tfsdk:"ids"`
 }
 
-// judgeDashboardAttrTypes is one element of `judges`: JudgeDashboardDTO.
-var judgeDashboardAttrTypes = map[string]attr.Type{
-	"id":            types.StringType,
-	"name":          types.StringType,
-	"behavior_type": types.StringType,
+// judgeListed is one element of `judges`: JudgeDashboardDTO.
+type judgeListed struct {
+	ID           types.String `tfsdk:"id"`
+	Name         types.String `tfsdk:"name"`
+	BehaviorType types.String `tfsdk:"behavior_type"`
 }
 
 func (d *judgesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -105,25 +103,14 @@ func (d *judgesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("Listing the judges of space %s: %s", m.SpaceID.ValueString(), err))
 		return
 	}
-	var elems, ids []attr.Value
+	// Empty, not nil: no judge is an empty list, not null.
+	m.Judges, m.IDs = []judgeListed{}, []types.String{}
 	for _, j := range judges {
 		if !m.Name.IsNull() && j.Name != m.Name.ValueString() {
 			continue
 		}
-		obj, diags := types.ObjectValue(judgeDashboardAttrTypes, map[string]attr.Value{
-			"id": types.StringValue(j.ID), "name": types.StringValue(j.Name), "behavior_type": types.StringValue(j.BehaviorType),
-		})
-		resp.Diagnostics.Append(diags...)
-		elems = append(elems, obj)
-		ids = append(ids, types.StringValue(j.ID))
-	}
-	var diags diag.Diagnostics
-	m.Judges, diags = types.ListValue(types.ObjectType{AttrTypes: judgeDashboardAttrTypes}, elems)
-	resp.Diagnostics.Append(diags...)
-	m.IDs, diags = types.ListValue(types.StringType, ids)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
+		m.Judges = append(m.Judges, judgeListed{ID: types.StringValue(j.ID), Name: types.StringValue(j.Name), BehaviorType: types.StringValue(j.BehaviorType)})
+		m.IDs = append(m.IDs, types.StringValue(j.ID))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -345,11 +345,13 @@ func (a *applier) look(ctx context.Context) (*Snapshot, error) {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
 		defer cancel()
 	}
-	hint := len(a.ch.Source)
+	rows, idWidth := len(a.ch.Source), 36
 	if p := a.ch.Prior; p != nil {
-		hint = max(hint, len(p.Rows)+len(p.Released)+len(p.Foreign)+len(p.Unclaimed))
+		var recorded int
+		recorded, idWidth = p.LookHints()
+		rows = max(rows, recorded)
 	}
-	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, hint, a.idWidth())
+	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, rows, idWidth)
 	if err != nil {
 		return nil, err
 	}
@@ -359,13 +361,6 @@ func (a *applier) look(ctx context.Context) (*Snapshot, error) {
 		a.datasetID = snap.DatasetID
 	}
 	return snap, nil
-}
-
-func (a *applier) idWidth() int {
-	if p := a.ch.Prior; p != nil && len(p.Rows) > 0 {
-		return len(p.Rows[0].ID)
-	}
-	return 36
 }
 
 func (a *applier) log(msg string, kv ...any) {

@@ -120,3 +120,13 @@ func (r *Record) IDs() []string {
 	}
 	return ids
 }
+
+// LookHints sizes a lookup of the dataset a record describes: about how many
+// rows it holds, and how long an id is.
+func (r *Record) LookHints() (rows, idWidth int) {
+	rows, idWidth = len(r.Rows)+len(r.Released)+len(r.Foreign)+len(r.Unclaimed), 36
+	if len(r.Rows) > 0 {
+		idWidth = len(r.Rows[0].ID)
+	}
+	return rows, idWidth
+}
