@@ -69,7 +69,7 @@ func (p *collinearProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 		MarkdownDescription: "Manage evaluation datasets, the judges that score them and evaluation runs on the [Collinear AI](https://collinear.ai) platform as code.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable, which is the better way to give it: a value set here from a variable, even a sensitive one, is written into saved plan files. Needed only by what calls the API (creating, updating or refreshing a dataset, the data source).",
+				MarkdownDescription: "Collinear API key, sent only as a bearer token. Defaults to the `" + envAPIKey + "` environment variable, which is the better way to give it: a value set here from a variable, even a sensitive one, is written into saved plan files. Needed only by what calls the API (creating, updating or refreshing a dataset, a judge or an evaluation run, and the data sources).",
 				Optional:            true,
 				Sensitive:           true,
 			},
