@@ -87,7 +87,7 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 	}
 	if err != nil {
 		err = d.fail(err, d.ids, fmt.Sprintf("reading the upload's answer stopped after %d row id(s)", len(d.ids)))
-		return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: d.ids}
+		return nil, &OutcomeUnknownError{Op: opUpload.name, Cause: err, ProbablyStored: true, PartialIDs: d.ids}
 	}
 	return res, nil
 }

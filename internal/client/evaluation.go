@@ -45,7 +45,7 @@ func (c *Client) StartEvaluation(ctx context.Context, req EvaluationRequest) (*A
 	}
 	res, err := c.decodeAPIResponse(AssessRunPath, body)
 	if err != nil {
-		return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true}
+		return nil, &OutcomeUnknownError{Op: opEvaluation.name, Cause: err, ProbablyStored: true}
 	}
 	return res, nil
 }

@@ -92,7 +92,7 @@ func (c *Client) CreateJudge(ctx context.Context, req JudgeCreateRequest) (strin
 	var id string
 	if err := json.Unmarshal(body, &id); err != nil || id == "" {
 		cause := c.unexpectedAnswer(JudgeCreatePath, "the new judge's id should be a non-empty JSON string", body)
-		return "", &OutcomeUnknownError{Cause: cause, ProbablyStored: true}
+		return "", &OutcomeUnknownError{Op: opJudgeCreate.name, Cause: cause, ProbablyStored: true}
 	}
 	return id, nil
 }
@@ -190,7 +190,7 @@ func (c *Client) postJSON(ctx context.Context, op operation, path string, v any)
 	if err != nil {
 		err = fmt.Errorf("reading the answer of POST %s: %w", path, err)
 		if op.notIdempotent {
-			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true}
+			return nil, &OutcomeUnknownError{Op: op.name, Cause: err, ProbablyStored: true}
 		}
 		return nil, err
 	}
