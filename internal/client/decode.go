@@ -37,16 +37,15 @@ type AnswerRow struct {
 	GroundTruth *int64
 	Context     *string
 
-	decode  func() // fills the content from Raw; nil when it is set already
-	decoded bool
+	decode func() // fills the content from Raw; nil once it has run
 }
 
 // Content decodes the element's content into the row's fields, once, and
 // reports HasContent.
 func (r *AnswerRow) Content() bool {
-	if r.decode != nil && !r.decoded {
-		r.decoded = true
-		r.decode()
+	if f := r.decode; f != nil {
+		r.decode = nil
+		f()
 	}
 	return r.HasContent
 }
