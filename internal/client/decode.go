@@ -128,8 +128,11 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 // N of the answer ".
 func (d *uploadDecoder) row(n int) (string, error) {
 	raw, err := d.dec.ReadValue()
-	if err != nil || raw.Kind() != jsontext.KindBeginObject {
-		return "is " + kindNames[raw.Kind()] + ", not an object", err
+	if err != nil {
+		return "", err
+	}
+	if raw.Kind() != jsontext.KindBeginObject {
+		return "is " + kindNames[raw.Kind()] + ", not an object", nil
 	}
 	kind := d.firstID(raw)
 	problem := idProblem(kind, d.id)
