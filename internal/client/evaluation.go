@@ -64,15 +64,15 @@ func (c *Client) decodeAPIResponse(path string, body []byte) (*APIResponse, erro
 		return nil, c.unexpectedAnswer(path, `"message" is missing or not a string`, body)
 	}
 	res := &APIResponse{Message: *doc.Message}
-	switch data := bytes.TrimSpace(doc.Data); {
+	// Unmarshal fills doc.Data with the value as written, valid and without
+	// the white space around it.
+	switch data := doc.Data; {
 	case len(data) == 0:
 		res.Data = json.RawMessage(`{}`)
 	case string(data) == "null":
 	case data[0] == '{':
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, data); err != nil {
-			return nil, c.unexpectedAnswer(path, `"data" is not valid JSON`, body)
-		}
+		_ = json.Compact(&buf, data) // cannot fail on valid JSON
 		res.Data = buf.Bytes()
 	default:
 		return nil, c.unexpectedAnswer(path, `"data" should be an object or null`, body)
