@@ -39,13 +39,13 @@ func (c *Client) StartEvaluation(ctx context.Context, req EvaluationRequest) (*A
 	if req.SpaceID == "" || req.DatasetID == "" || req.Name == "" || len(req.JudgeIDs) == 0 {
 		return nil, errors.New("an evaluation run needs a space_id, a dataset_id, a name and at least one judge id")
 	}
-	body, err := c.postJSON(ctx, opEvaluation, AssessRunPath, req)
+	var res *APIResponse
+	err := c.postJSON(ctx, opEvaluation, AssessRunPath, req, func(body []byte) (err error) {
+		res, err = c.decodeAPIResponse(AssessRunPath, body)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	res, err := c.decodeAPIResponse(AssessRunPath, body)
-	if err != nil {
-		return nil, &OutcomeUnknownError{Op: opEvaluation.name, Cause: err, ProbablyStored: true}
 	}
 	return res, nil
 }
