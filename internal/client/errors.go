@@ -238,17 +238,29 @@ func (e *OutcomeUnknownError) MayStillRun() bool {
 
 // UnexpectedResponseError is a 2xx answer the client could not understand.
 type UnexpectedResponseError struct {
+	Path    string // the route that answered; "" when the message need not say
 	Reason  string // what was wrong
-	Offset  int64  // byte offset in the body where it was noticed
+	Offset  int64  // byte offset in the body where it was noticed; negative when unknown
 	Excerpt string // the first ~200 printable bytes of the body
 	// PartialIDs holds the ids read before the problem.
 	PartialIDs []string
 }
 
 func (e *UnexpectedResponseError) Error() string {
-	msg := fmt.Sprintf("unexpected answer from the Collinear API (at byte %d): %s", e.Offset, e.Reason)
-	if e.Excerpt != "" {
-		msg += "; the answer began with: " + e.Excerpt
+	var b strings.Builder
+	b.WriteString("unexpected answer from the Collinear API")
+	if e.Path != "" {
+		b.WriteString(" to ")
+		b.WriteString(e.Path)
 	}
-	return msg
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " (at byte %d)", e.Offset)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Excerpt != "" {
+		b.WriteString("; the answer began with: ")
+		b.WriteString(e.Excerpt)
+	}
+	return b.String()
 }

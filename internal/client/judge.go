@@ -223,7 +223,13 @@ func readAnswer(r io.Reader) ([]byte, error) {
 	return body, nil
 }
 
-// unexpectedAnswer describes a 2xx answer without the documented shape.
-func (c *Client) unexpectedAnswer(path, reason string, body []byte) error {
-	return fmt.Errorf("unexpected answer from the Collinear API to %s: %s; the answer began with: %s", path, reason, excerpt(c.redact(string(body)), maxExcerpt))
+// unexpectedAnswer describes a 2xx answer read whole without the documented
+// shape.
+func (c *Client) unexpectedAnswer(path, reason string, body []byte) *UnexpectedResponseError {
+	return &UnexpectedResponseError{
+		Path:    path,
+		Reason:  c.redact(reason),
+		Offset:  -1,
+		Excerpt: excerpt(c.redact(string(body)), maxExcerpt),
+	}
 }

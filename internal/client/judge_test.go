@@ -108,6 +108,10 @@ func TestCreateJudgeUnreadableAnswerIsProbablyStored(t *testing.T) {
 		if !strings.Contains(err.Error(), "non-empty JSON string") {
 			t.Errorf("answer %s: error does not say what was expected: %v", body, err)
 		}
+		var ue *UnexpectedResponseError
+		if !errors.As(err, &ue) || ue.Path != JudgeCreatePath {
+			t.Errorf("answer %s: err = %v, want an *UnexpectedResponseError about %s", body, err, JudgeCreatePath)
+		}
 	}
 }
 
