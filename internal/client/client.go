@@ -57,8 +57,8 @@ type Config struct {
 	// that is an *http.Transport.
 	ResponseHeaderTimeout time.Duration
 	// Logger gives the logger for one request from that request's context,
-	// so that log lines carry the caller's fields (say, which Terraform
-	// operation is running). Nil: no logs.
+	// so that log lines carry the caller's fields (say, which operation is
+	// running). Nil: no logs.
 	Logger func(ctx context.Context) Logger
 	// AllowInsecureHTTP permits a plain http:// BaseURL whose host is not
 	// loopback. Without it such a URL is refused, because the API key would

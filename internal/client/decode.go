@@ -37,16 +37,15 @@ type AnswerRow struct {
 	GroundTruth *int64
 	Context     *string
 
-	decode  func() // fills the content from Raw; nil when it is set already
-	decoded bool
+	decode func() // fills the content from Raw; nil once it has run
 }
 
 // Content decodes the element's content into the row's fields, once, and
 // reports HasContent.
 func (r *AnswerRow) Content() bool {
-	if r.decode != nil && !r.decoded {
-		r.decoded = true
-		r.decode()
+	if f := r.decode; f != nil {
+		r.decode = nil
+		f()
 	}
 	return r.HasContent
 }
@@ -87,7 +86,7 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 	}
 	if err != nil {
 		err = d.fail(err, d.ids, fmt.Sprintf("reading the upload's answer stopped after %d row id(s)", len(d.ids)))
-		return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true, PartialIDs: d.ids}
+		return nil, &OutcomeUnknownError{Op: opUpload.name, Cause: err, ProbablyStored: true, PartialIDs: d.ids}
 	}
 	return res, nil
 }
@@ -129,8 +128,11 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 // N of the answer ".
 func (d *uploadDecoder) row(n int) (string, error) {
 	raw, err := d.dec.ReadValue()
-	if err != nil || raw.Kind() != jsontext.KindBeginObject {
-		return "is " + kindNames[raw.Kind()] + ", not an object", err
+	if err != nil {
+		return "", err
+	}
+	if raw.Kind() != jsontext.KindBeginObject {
+		return "is " + kindNames[raw.Kind()] + ", not an object", nil
 	}
 	kind := d.firstID(raw)
 	problem := idProblem(kind, d.id)

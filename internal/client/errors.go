@@ -158,26 +158,42 @@ func (e *APIError) writeRetries(b *strings.Builder) {
 	}
 }
 
-// OutcomeUnknownError says an upload's body may have reached the server but no
-// usable answer came back (timeout or dropped connection after sending, 500,
-// 502, 504, a cut-off or unreadable answer): the rows may or may not be
-// stored. Never resend blindly.
+// OutcomeUnknownError says the body of a request that creates something (an
+// upload, a judge creation, an evaluation start) may have reached the server
+// but no usable answer came back (timeout or dropped connection after
+// sending, 500, 502, 503, 504, a cut-off or unreadable answer): it may or may
+// not have taken effect. Never resend blindly.
 //
 // When the cause is a 5xx answer it wraps that *APIError, so callers that
 // use errors.As for both must test for *OutcomeUnknownError first.
 type OutcomeUnknownError struct {
+	// Op names the request: "upload", "judge creation", "evaluation start".
+	// "" means an upload.
+	Op    string
 	Cause error
 	// ProbablyStored is set when the API answered 200 before the answer
-	// broke off or could not be read: the rows were very likely stored.
+	// broke off or could not be read: the request very likely took effect
+	// (an upload's rows were stored).
 	ProbablyStored bool
-	// PartialIDs holds the row ids read before the answer broke off, in
-	// order; they belong to the first len(PartialIDs) rows of the upload.
+	// PartialIDs holds the row ids read before an upload's answer broke off,
+	// in order; they belong to the first len(PartialIDs) rows of the upload.
 	PartialIDs []string
+}
+
+// upload reports whether the request is an upload, whose messages speak of
+// rows.
+func (e *OutcomeUnknownError) upload() bool {
+	return e.Op == "" || e.Op == opUpload.name
 }
 
 // Summary is a short description for a diagnostic's summary line.
 func (e *OutcomeUnknownError) Summary() string {
-	if e.ProbablyStored {
+	switch {
+	case !e.upload() && e.ProbablyStored:
+		return "Collinear " + e.Op + " probably succeeded, but its answer was incomplete"
+	case !e.upload():
+		return "Collinear " + e.Op + " outcome unknown"
+	case e.ProbablyStored:
 		return "Collinear upload probably stored, but its answer was incomplete"
 	}
 	return "Collinear upload outcome unknown"
@@ -185,9 +201,14 @@ func (e *OutcomeUnknownError) Summary() string {
 
 func (e *OutcomeUnknownError) Error() string {
 	var b strings.Builder
-	if e.ProbablyStored {
+	switch {
+	case !e.upload() && e.ProbablyStored:
+		fmt.Fprintf(&b, "the Collinear API accepted the %s (HTTP 200) but its answer could not be read completely: it probably succeeded, and it was not sent again, to avoid doing it twice", e.Op)
+	case !e.upload():
+		fmt.Fprintf(&b, "the %s may or may not have succeeded on the Collinear API; it was not sent again, to avoid doing it twice", e.Op)
+	case e.ProbablyStored:
 		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely (%d row id(s) read): the rows were probably stored, and they were not sent again, to avoid storing them twice", len(e.PartialIDs))
-	} else {
+	default:
 		b.WriteString("the upload may or may not have been stored by the Collinear API; the rows were not sent again, to avoid storing them twice")
 	}
 	if e.Cause != nil {
@@ -217,17 +238,29 @@ func (e *OutcomeUnknownError) MayStillRun() bool {
 
 // UnexpectedResponseError is a 2xx answer the client could not understand.
 type UnexpectedResponseError struct {
+	Path    string // the route that answered; "" when the message need not say
 	Reason  string // what was wrong
-	Offset  int64  // byte offset in the body where it was noticed
+	Offset  int64  // byte offset in the body where it was noticed; negative when unknown
 	Excerpt string // the first ~200 printable bytes of the body
 	// PartialIDs holds the ids read before the problem.
 	PartialIDs []string
 }
 
 func (e *UnexpectedResponseError) Error() string {
-	msg := fmt.Sprintf("unexpected answer from the Collinear API (at byte %d): %s", e.Offset, e.Reason)
-	if e.Excerpt != "" {
-		msg += "; the answer began with: " + e.Excerpt
+	var b strings.Builder
+	b.WriteString("unexpected answer from the Collinear API")
+	if e.Path != "" {
+		b.WriteString(" to ")
+		b.WriteString(e.Path)
 	}
-	return msg
+	if e.Offset >= 0 {
+		fmt.Fprintf(&b, " (at byte %d)", e.Offset)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Excerpt != "" {
+		b.WriteString("; the answer began with: ")
+		b.WriteString(e.Excerpt)
+	}
+	return b.String()
 }

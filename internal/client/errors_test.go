@@ -215,3 +215,18 @@ func TestKeyNeverLeaks(t *testing.T) {
 		t.Error("no log lines were captured")
 	}
 }
+
+func TestUnexpectedResponseErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		e    UnexpectedResponseError
+		want string
+	}{
+		{UnexpectedResponseError{Reason: "r", Offset: 0, Excerpt: "x"}, "unexpected answer from the Collinear API (at byte 0): r; the answer began with: x"},
+		{UnexpectedResponseError{Reason: "r", Offset: 12}, "unexpected answer from the Collinear API (at byte 12): r"},
+		{UnexpectedResponseError{Path: JudgeCreatePath, Reason: "r", Offset: -1, Excerpt: "x"}, "unexpected answer from the Collinear API to /api/v1/judge/: r; the answer began with: x"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}

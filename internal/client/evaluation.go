@@ -39,13 +39,13 @@ func (c *Client) StartEvaluation(ctx context.Context, req EvaluationRequest) (*A
 	if req.SpaceID == "" || req.DatasetID == "" || req.Name == "" || len(req.JudgeIDs) == 0 {
 		return nil, errors.New("an evaluation run needs a space_id, a dataset_id, a name and at least one judge id")
 	}
-	body, err := c.postJSON(ctx, opEvaluation, AssessRunPath, req)
+	var res *APIResponse
+	err := c.postJSON(ctx, opEvaluation, AssessRunPath, req, func(body []byte) (err error) {
+		res, err = c.decodeAPIResponse(AssessRunPath, body)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	res, err := c.decodeAPIResponse(AssessRunPath, body)
-	if err != nil {
-		return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true}
 	}
 	return res, nil
 }
@@ -64,15 +64,15 @@ func (c *Client) decodeAPIResponse(path string, body []byte) (*APIResponse, erro
 		return nil, c.unexpectedAnswer(path, `"message" is missing or not a string`, body)
 	}
 	res := &APIResponse{Message: *doc.Message}
-	switch data := bytes.TrimSpace(doc.Data); {
+	// Unmarshal fills doc.Data with the value as written, valid and without
+	// the white space around it.
+	switch data := doc.Data; {
 	case len(data) == 0:
 		res.Data = json.RawMessage(`{}`)
 	case string(data) == "null":
 	case data[0] == '{':
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, data); err != nil {
-			return nil, c.unexpectedAnswer(path, `"data" is not valid JSON`, body)
-		}
+		_ = json.Compact(&buf, data) // cannot fail on valid JSON
 		res.Data = buf.Bytes()
 	default:
 		return nil, c.unexpectedAnswer(path, `"data" should be an object or null`, body)

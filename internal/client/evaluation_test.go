@@ -31,10 +31,12 @@ func TestStartEvaluationSendsTheDTO(t *testing.T) {
 
 func TestStartEvaluationData(t *testing.T) {
 	cases := map[string]string{
-		`{"message":"ok"}`:                    `{}`, // the documented default
-		`{"message":"ok","data":null}`:        ``,
-		`{"message":"ok","data":{"a":[1]}}`:   `{"a":[1]}`,
-		`{"data":{},"message":"ok","x":true}`: `{}`,
+		`{"message":"ok"}`:                                      `{}`, // the documented default
+		`{"message":"ok","data":null}`:                          ``,
+		`{"message":"ok","data":{"a":[1]}}`:                     `{"a":[1]}`,
+		`{"data":{},"message":"ok","x":true}`:                   `{}`,
+		"{\"message\":\"ok\",\"data\" :\n { \"a\" : [ 1 ] }\n}": `{"a":[1]}`,
+		`{"message":"ok","data": null }`:                        ``,
 	}
 	for answer, want := range cases {
 		seq := (&answerSequence{t: t}).add(200, answer)

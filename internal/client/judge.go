@@ -85,14 +85,15 @@ func (c *Client) CreateJudge(ctx context.Context, req JudgeCreateRequest) (strin
 	if req.DatasetAnnotationIDs == nil {
 		req.DatasetAnnotationIDs = []string{}
 	}
-	body, err := c.postJSON(ctx, opJudgeCreate, JudgeCreatePath, req)
+	var id string
+	err := c.postJSON(ctx, opJudgeCreate, JudgeCreatePath, req, func(body []byte) error {
+		if err := json.Unmarshal(body, &id); err != nil || id == "" {
+			return c.unexpectedAnswer(JudgeCreatePath, "the new judge's id should be a non-empty JSON string", body)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
-	}
-	var id string
-	if err := json.Unmarshal(body, &id); err != nil || id == "" {
-		cause := c.unexpectedAnswer(JudgeCreatePath, "the new judge's id should be a non-empty JSON string", body)
-		return "", &OutcomeUnknownError{Cause: cause, ProbablyStored: true}
 	}
 	return id, nil
 }
@@ -110,7 +111,8 @@ func (c *Client) ListJudges(ctx context.Context, spaceID string) ([]Judge, error
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
-			return nil, judgeListStatusError(apiErr, spaceID, path)
+			return nil, routeStatusError(apiErr, http.MethodGet, path, ErrJudgeListUnavailable, ErrSpaceNotFound,
+				fmt.Sprintf("the API does not know space %s (HTTP 404: %s); check space_id", spaceID, apiErr.Detail))
 		}
 		return nil, err
 	}
@@ -142,14 +144,18 @@ func (c *Client) decodeJudges(path string, body []byte) ([]Judge, error) {
 	return judges, nil
 }
 
-func judgeListStatusError(apiErr *APIError, spaceID, path string) error {
+// routeStatusError maps the 404 and 405 of a read-only route to sentinel
+// errors: a missing route to unavailable, another 404 to notFound, whose
+// message is notFound's followed by ": " and notFoundMsg. FastAPI answers a
+// missing route with exactly {"detail":"Not Found"}; the route's own 404
+// names what it did not find.
+func routeStatusError(apiErr *APIError, method, path string, unavailable, notFound error, notFoundMsg string) error {
 	switch {
 	case routeMissing(apiErr):
-		return &statusError{sentinel: ErrJudgeListUnavailable, api: apiErr,
-			msg: fmt.Sprintf("%s: GET %s answered HTTP %d (check base_url)", ErrJudgeListUnavailable, path, apiErr.StatusCode)}
+		return &statusError{sentinel: unavailable, api: apiErr,
+			msg: fmt.Sprintf("%s: %s %s answered HTTP %d (check base_url)", unavailable, method, path, apiErr.StatusCode)}
 	case apiErr.StatusCode == http.StatusNotFound:
-		return &statusError{sentinel: ErrSpaceNotFound, api: apiErr,
-			msg: fmt.Sprintf("%s: the API does not know space %s (HTTP 404: %s); check space_id", ErrSpaceNotFound, spaceID, apiErr.Detail)}
+		return &statusError{sentinel: notFound, api: apiErr, msg: fmt.Sprintf("%s: %s", notFound, notFoundMsg)}
 	}
 	return apiErr
 }
@@ -171,30 +177,38 @@ type statusError struct {
 func (e *statusError) Error() string   { return e.msg }
 func (e *statusError) Unwrap() []error { return []error{e.sentinel, e.api} }
 
-// postJSON sends v as JSON and returns the body of a 2xx answer. A body that
-// breaks off after a 200 is an *OutcomeUnknownError with ProbablyStored set
-// when op is not idempotent.
-func (c *Client) postJSON(ctx context.Context, op operation, path string, v any) ([]byte, error) {
+// sendJSON posts v as JSON and returns the 2xx answer; the caller closes its
+// body.
+func (c *Client) sendJSON(ctx context.Context, op operation, path string, v any) (*http.Response, error) {
 	reqBody, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the %s request: %w", op.name, err)
 	}
-	resp, err := c.do(ctx, op, http.MethodPost, path, "application/json", func() (io.Reader, error) {
+	return c.do(ctx, op, http.MethodPost, path, "application/json", func() (io.Reader, error) {
 		return bytes.NewReader(reqBody), nil
 	})
+}
+
+// postJSON posts v as JSON and hands the body of the 2xx answer, read whole,
+// to decode. When op is not idempotent, an answer that breaks off or that
+// decode refuses is an *OutcomeUnknownError with ProbablyStored set: the API
+// answered 200.
+func (c *Client) postJSON(ctx context.Context, op operation, path string, v any, decode func(body []byte) error) error {
+	resp, err := c.sendJSON(ctx, op, path, v)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	body, err := readAnswer(resp.Body)
 	if err != nil {
 		err = fmt.Errorf("reading the answer of POST %s: %w", path, err)
-		if op.notIdempotent {
-			return nil, &OutcomeUnknownError{Cause: err, ProbablyStored: true}
-		}
-		return nil, err
+	} else {
+		err = decode(body)
 	}
-	return body, nil
+	if err != nil && op.notIdempotent {
+		return &OutcomeUnknownError{Op: op.name, Cause: err, ProbablyStored: true}
+	}
+	return err
 }
 
 // readAnswer reads a small answer whole, refusing one beyond maxSmallAnswer.
@@ -209,7 +223,13 @@ func readAnswer(r io.Reader) ([]byte, error) {
 	return body, nil
 }
 
-// unexpectedAnswer describes a 2xx answer without the documented shape.
-func (c *Client) unexpectedAnswer(path, reason string, body []byte) error {
-	return fmt.Errorf("unexpected answer from the Collinear API to %s: %s; the answer began with: %s", path, reason, excerpt(c.redact(string(body)), maxExcerpt))
+// unexpectedAnswer describes a 2xx answer read whole without the documented
+// shape.
+func (c *Client) unexpectedAnswer(path, reason string, body []byte) *UnexpectedResponseError {
+	return &UnexpectedResponseError{
+		Path:    path,
+		Reason:  c.redact(reason),
+		Offset:  -1,
+		Excerpt: excerpt(c.redact(string(body)), maxExcerpt),
+	}
 }

@@ -108,6 +108,38 @@ func TestCreateJudgeUnreadableAnswerIsProbablyStored(t *testing.T) {
 		if !strings.Contains(err.Error(), "non-empty JSON string") {
 			t.Errorf("answer %s: error does not say what was expected: %v", body, err)
 		}
+		var ue *UnexpectedResponseError
+		if !errors.As(err, &ue) || ue.Path != JudgeCreatePath {
+			t.Errorf("answer %s: err = %v, want an *UnexpectedResponseError about %s", body, err, JudgeCreatePath)
+		}
+	}
+}
+
+// TestCreateJudgeUnknownOutcomeNamesTheJudge: a judge creation's unknown
+// outcome, after a 200 with an unreadable answer or after a 503, speaks of the
+// judge creation, not of an upload or its rows.
+func TestCreateJudgeUnknownOutcomeNamesTheJudge(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+	}{{200, `not json`}, {503, `{"detail":"busy"}`}} {
+		seq := (&answerSequence{t: t}).add(tc.status, tc.body)
+		c, _, _ := newTestClient(t, seq)
+		_, err := c.CreateJudge(testCtx(t), JudgeCreateRequest{SpaceID: testSpace, Name: "n", BehaviorType: "safety", ModelName: "llama_guard"})
+		var unknown *OutcomeUnknownError
+		if !errors.As(err, &unknown) || unknown.ProbablyStored != (tc.status == 200) {
+			t.Fatalf("HTTP %d: err = %v, want an unknown outcome", tc.status, err)
+		}
+		for _, text := range []string{unknown.Summary(), unknown.Error()} {
+			if !strings.Contains(text, "judge creation") {
+				t.Errorf("HTTP %d: %q does not name the judge creation", tc.status, text)
+			}
+			for _, wrong := range []string{"upload", "row"} {
+				if strings.Contains(text, wrong) {
+					t.Errorf("HTTP %d: %q speaks of %q", tc.status, text, wrong)
+				}
+			}
+		}
 	}
 }
 

@@ -1,9 +1,7 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,14 +58,12 @@ func (c *Client) lookup(ctx context.Context, spaceID, datasetName string) (*http
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("dataset lookup needs a space_id and a dataset_name")
 	}
-	reqBody, _ := json.Marshal(map[string]string{"dataset_name": datasetName, "space_id": spaceID}) // cannot fail
-	body := func() (io.Reader, error) { return bytes.NewReader(reqBody), nil }
-
-	resp, err := c.do(ctx, opLookup, "POST", LookupPath, "application/json", body)
+	resp, err := c.sendJSON(ctx, opLookup, LookupPath, map[string]string{"dataset_name": datasetName, "space_id": spaceID})
 	if err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
-			return nil, lookupStatusError(apiErr, spaceID, datasetName)
+			return nil, routeStatusError(apiErr, http.MethodPost, LookupPath, ErrLookupUnavailable, ErrDatasetNotFound,
+				fmt.Sprintf("no dataset named %q in space %s (the API said: %s)", datasetName, spaceID, apiErr.Detail))
 		}
 		return nil, err
 	}
@@ -108,27 +104,6 @@ func (c *Client) LookupDatasetEach(ctx context.Context, spaceID, datasetName str
 		return "", fmt.Errorf("reading the Collinear dataset lookup answer for %q in space %s: %w", datasetName, spaceID, err)
 	}
 	return id, nil
-}
-
-// lookupStatusError maps the lookup's 404 and 405 to the sentinel errors.
-// FastAPI answers a missing route with exactly {"detail":"Not Found"}; the
-// endpoint's own 404 names the dataset.
-func lookupStatusError(apiErr *APIError, spaceID, datasetName string) error {
-	switch {
-	case routeMissing(apiErr):
-		return &statusError{
-			sentinel: ErrLookupUnavailable,
-			api:      apiErr,
-			msg:      fmt.Sprintf("%s: POST %s answered HTTP %d (check base_url)", ErrLookupUnavailable, LookupPath, apiErr.StatusCode),
-		}
-	case apiErr.StatusCode == http.StatusNotFound:
-		return &statusError{
-			sentinel: ErrDatasetNotFound,
-			api:      apiErr,
-			msg:      fmt.Sprintf("%s: no dataset named %q in space %s (the API said: %s)", ErrDatasetNotFound, datasetName, spaceID, apiErr.Detail),
-		}
-	}
-	return apiErr
 }
 
 // datasetDecoder reads the lookup's answer in one pass.

@@ -125,7 +125,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 		apiErr.RetryAfter = cl.retryAfterBeyondDeadline
 	}
 	if op.notIdempotent && classify(true, resp, nil) == verdictOutcomeUnknown {
-		return nil, &OutcomeUnknownError{Cause: apiErr}
+		return nil, &OutcomeUnknownError{Op: op.name, Cause: apiErr}
 	}
 	return nil, apiErr
 }
@@ -137,7 +137,7 @@ func (cl *call) failure(ctx context.Context, err error) error {
 	if cl.last == verdictOutcomeUnknown && cl.lastErr != nil {
 		// The attempt in flight may have delivered the body, whether it
 		// failed on its own or because ctx ended.
-		return &OutcomeUnknownError{Cause: fmt.Errorf("%s %s: %w", cl.method, cl.path, unwrapURLError(cl.lastErr))}
+		return &OutcomeUnknownError{Op: op.name, Cause: fmt.Errorf("%s %s: %w", cl.method, cl.path, unwrapURLError(cl.lastErr))}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
