@@ -31,59 +31,51 @@ func chunkKey(i int) string { return fmt.Sprintf("%09d", i) }
 
 // rowIDs returns the ids of a state, from whichever attribute holds them.
 func (m *datasetModel) rowIDs(ctx context.Context) ([]types.String, diag.Diagnostics) {
-	if !m.RowIDsJSON.IsNull() && !m.RowIDsJSON.IsUnknown() {
-		chunks := sortedChunks(m.RowIDsJSON)
-		size := 0
-		for _, elem := range chunks {
-			if chunk, ok := elem.value.(types.String); ok {
-				size += strings.Count(chunk.ValueString(), ",") + 1
-			}
-		}
-		ids := make([]types.String, 0, size)
-		for _, elem := range chunks {
-			chunk, ok := elem.value.(types.String)
-			var err error
-			if !ok || chunk.IsNull() || chunk.IsUnknown() {
-				err = fmt.Errorf("element %q is not a known string", elem.key)
-			} else {
-				ids, err = appendRowIDsJSON(ids, chunk.ValueString())
-			}
-			if err != nil {
-				var diags diag.Diagnostics
-				diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", fmt.Sprintf("row_ids_json in state is not a map of JSON arrays of strings: %v", err))
-				return nil, diags
-			}
-		}
-		return ids, nil
-	}
-	return idsOf(ctx, m.RowIDs)
+	return m.idsOfEither(ctx, false)
 }
 
 // plannedRowIDs returns the ids of a plan, some of which may be unknown: in
 // compact mode every id of an unknown chunk is. nil when the plan has none.
 func (m *datasetModel) plannedRowIDs(ctx context.Context) ([]types.String, diag.Diagnostics) {
+	return m.idsOfEither(ctx, true)
+}
+
+// idsOfEither reads the ids from whichever attribute holds them. In a plan
+// (planned) a chunk of row_ids_json that is not known stands for as many
+// unknown ids as rows up to the next chunk; in state it is an error.
+func (m *datasetModel) idsOfEither(ctx context.Context, planned bool) ([]types.String, diag.Diagnostics) {
 	if m.RowIDsJSON.IsNull() || m.RowIDsJSON.IsUnknown() {
 		return idsOf(ctx, m.RowIDs)
 	}
 	chunks := sortedChunks(m.RowIDsJSON)
-	var ids []types.String
+	size := 0
+	for _, elem := range chunks {
+		if chunk, ok := elem.value.(types.String); ok {
+			size += strings.Count(chunk.ValueString(), ",") + 1
+		}
+	}
+	ids := make([]types.String, 0, size)
 	for k, elem := range chunks {
 		chunk, ok := elem.value.(types.String)
-		if ok && !chunk.IsUnknown() && !chunk.IsNull() {
-			var err error
-			if ids, err = appendRowIDsJSON(ids, chunk.ValueString()); err != nil {
-				var diags diag.Diagnostics
-				diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", err.Error())
-				return nil, diags
+		var err error
+		switch {
+		case ok && !chunk.IsNull() && !chunk.IsUnknown():
+			ids, err = appendRowIDsJSON(ids, chunk.ValueString())
+		case planned:
+			end := int(m.RowCount.ValueInt64())
+			if k+1 < len(chunks) {
+				end, _ = strconv.Atoi(chunks[k+1].key)
 			}
-			continue
+			for len(ids) < end {
+				ids = append(ids, types.StringUnknown())
+			}
+		default:
+			err = fmt.Errorf("element %q is not a known string", elem.key)
 		}
-		end := int(m.RowCount.ValueInt64())
-		if k+1 < len(chunks) {
-			end, _ = strconv.Atoi(chunks[k+1].key)
-		}
-		for len(ids) < end {
-			ids = append(ids, types.StringUnknown())
+		if err != nil {
+			var diags diag.Diagnostics
+			diags.AddAttributeError(path.Root("row_ids_json").AtMapKey(elem.key), "Unreadable row ids", fmt.Sprintf("row_ids_json is not a map of JSON arrays of strings: %v", err))
+			return nil, diags
 		}
 	}
 	return ids, nil
