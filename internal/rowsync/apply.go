@@ -345,11 +345,8 @@ func (a *applier) look(ctx context.Context) (*Snapshot, error) {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
 		defer cancel()
 	}
-	hint := len(a.ch.Source)
-	if p := a.ch.Prior; p != nil {
-		hint = max(hint, len(p.Rows)+len(p.Released)+len(p.Foreign)+len(p.Unclaimed))
-	}
-	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, hint, a.idWidth())
+	rows, idWidth := a.ch.Prior.LookHints()
+	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, max(len(a.ch.Source), rows), idWidth)
 	if err != nil {
 		return nil, err
 	}
@@ -359,13 +356,6 @@ func (a *applier) look(ctx context.Context) (*Snapshot, error) {
 		a.datasetID = snap.DatasetID
 	}
 	return snap, nil
-}
-
-func (a *applier) idWidth() int {
-	if p := a.ch.Prior; p != nil && len(p.Rows) > 0 {
-		return len(p.Rows[0].ID)
-	}
-	return 36
 }
 
 func (a *applier) log(msg string, kv ...any) {

@@ -120,3 +120,21 @@ func (r *Record) IDs() []string {
 	}
 	return ids
 }
+
+// defaultIDWidth is the length of the platform's ids (UUIDs), for a record
+// that holds none.
+const defaultIDWidth = 36
+
+// LookHints are the sizes to pass to Look for the dataset of this record:
+// about how many rows a lookup returns (every row the record knows of) and
+// how long an id is. A nil record gives (0, the length of a UUID).
+func (r *Record) LookHints() (rows, idWidth int) {
+	if r == nil {
+		return 0, defaultIDWidth
+	}
+	rows = len(r.Rows) + len(r.Released) + len(r.Foreign) + len(r.Unclaimed)
+	if len(r.Rows) > 0 {
+		return rows, len(r.Rows[0].ID)
+	}
+	return rows, defaultIDWidth
+}
