@@ -162,8 +162,8 @@ func Apply(ctx context.Context, api Platform, opt Options, ch *Change) *Result {
 	if err == nil {
 		err = a.send(ctx)
 	}
-	if a.noIDs() > 0 && !errors.Is(err, context.Canceled) {
-		a.attributeIDs(ctx)
+	if missing := a.missingIDs(); len(missing) > 0 && !errors.Is(err, context.Canceled) {
+		a.attributeIDs(ctx, missing)
 	}
 	return a.result(err)
 }
@@ -370,7 +370,7 @@ func (a *applier) result(err error) *Result {
 	rec := a.plan.Record(a.landed, append(slices.Clone(a.plan.prior.Doubts), a.doubts...))
 	rec.LookedAt = a.lookedAt
 	res := &Result{Record: rec, DatasetID: a.datasetID, Sent: a.sent, Adopted: a.plan.Adopted, Err: err}
-	res.NoIDs = a.noIDs()
+	res.NoIDs = len(a.missingIDs())
 	res.Complete = err == nil && len(rec.Rows) == len(a.ch.Source)
 	return res
 }

@@ -161,9 +161,8 @@ func (c *claims) candidates() []int {
 }
 
 // fillIDs gives rows recorded without an id (the API stored them without
-// returning ids) the ids of candidates with their keys. A key with more
-// candidates than such rows is left alone: which copy is Terraform's cannot
-// be told. It returns the rows, copied when an id was filled.
+// returning ids) the ids of candidates with their keys (see fillIDsAt). It
+// returns the rows, copied when some lack an id.
 func (c *claims) fillIDs(rows []Row, rep *Report) []Row {
 	var missing []int
 	for k := range rows {
@@ -174,23 +173,34 @@ func (c *claims) fillIDs(rows []Row, rep *Report) []Row {
 	if len(missing) == 0 {
 		return rows
 	}
+	out := slices.Clone(rows)
+	filled, ambiguous := c.fillIDsAt(out, missing)
+	rep.Filled += filled
+	rep.Ambiguous += ambiguous
+	rep.RowsChanged = rep.RowsChanged || filled > 0
+	return out
+}
+
+// fillIDsAt gives the rows at the indexes missing, stored without an id,
+// the ids of candidates with their keys, in place. A key with more
+// candidates than such rows is left alone: which copy is Terraform's cannot
+// be told; ambiguous counts the rows left so.
+func (c *claims) fillIDsAt(rows []Row, missing []int) (filled, ambiguous int) {
 	keys := make([]dataset.Digest, len(missing))
 	for n, k := range missing {
 		keys[n] = rows[k].Key
 	}
 	partner, exact := c.pairExactly(keys)
-	out := slices.Clone(rows)
 	for n, k := range missing {
 		switch {
 		case partner[n] >= 0:
-			out[k] = rowFor(c.snap.ID(partner[n]), Fingerprint{Digest: rows[k].Digest, Key: rows[k].Key})
-			rep.Filled++
-			rep.RowsChanged = true
+			rows[k] = rowFor(c.snap.ID(partner[n]), Fingerprint{Digest: rows[k].Digest, Key: rows[k].Key})
+			filled++
 		case !exact[keys[n]]:
-			rep.Ambiguous++
+			ambiguous++
 		}
 	}
-	return out
+	return filled, ambiguous
 }
 
 // verdict is what a lookup tells of one request whose outcome is unknown.

@@ -199,39 +199,25 @@ func (o Options) batchRows() int {
 	return upload.DefaultBatchRows
 }
 
-func (a *applier) noIDs() int {
-	n := 0
-	for _, r := range a.landed {
-		if r.ID == "" && r.Digest != (dataset.Digest{}) {
-			n++
-		}
-	}
-	return n
-}
-
-// attributeIDs looks the dataset up to find the ids of rows stored without
-// them: among the rows nobody accounts for, by key.
-func (a *applier) attributeIDs(ctx context.Context) {
-	snap, err := a.look(ctx)
-	if err != nil {
-		a.log("looking the dataset up for the ids of the rows just stored failed; the next refresh fills them in", "error", err.Error())
-		return
-	}
+// missingIDs lists, by source index, the rows this apply stored whose ids
+// are not known.
+func (a *applier) missingIDs() []int {
 	var missing []int
 	for i, r := range a.landed {
 		if r.ID == "" && r.Digest != (dataset.Digest{}) {
 			missing = append(missing, i)
 		}
 	}
-	keys := make([]dataset.Digest, len(missing))
-	for n, i := range missing {
-		keys[n] = a.landed[i].Key
+	return missing
+}
+
+// attributeIDs looks the dataset up to find the ids of the rows at missing,
+// stored without them: among the rows nobody accounts for, by key.
+func (a *applier) attributeIDs(ctx context.Context, missing []int) {
+	snap, err := a.look(ctx)
+	if err != nil {
+		a.log("looking the dataset up for the ids of the rows just stored failed; the next refresh fills them in", "error", err.Error())
+		return
 	}
-	partner, _ := a.claimsFor(snap).pairExactly(keys)
-	for n, i := range missing {
-		if partner[n] >= 0 {
-			r := a.landed[i]
-			a.landed[i] = rowFor(snap.ID(partner[n]), Fingerprint{Digest: r.Digest, Key: r.Key})
-		}
-	}
+	a.claimsFor(snap).fillIDsAt(a.landed, missing)
 }
