@@ -137,10 +137,13 @@ type applier struct {
 	// ran.
 	datasetID string
 	lookedAt  time.Time
-	sentAt    time.Time // when the request in flight was sent
-	current   *answer
-	sent      int
-	start     time.Time
+	// triedDatasetID is set once a lookup after the first rows landed was
+	// made to learn the id of a new dataset (see learnDatasetID).
+	triedDatasetID bool
+	sentAt         time.Time // when the request in flight was sent
+	current        *answer
+	sent           int
+	start          time.Time
 }
 
 // Apply makes the platform hold the source: it adopts what a lookup finds

@@ -180,23 +180,17 @@ func (a *applier) claimsFor(snap *Snapshot) *claims {
 	return c
 }
 
-// learnDatasetID looks a new dataset up once after its first rows landed,
-// when no answer revealed its id; the dataset is then as small as it will
-// ever be.
+// learnDatasetID looks a new dataset up once, after the first batch whose
+// answer paired, when no answer revealed its id; the dataset is then as
+// small as it will ever be.
 func (a *applier) learnDatasetID(ctx context.Context) {
-	if a.datasetID != "" || !a.ch.Creating || a.sent > a.opt.batchRows() {
+	if a.triedDatasetID || a.datasetID != "" || !a.ch.Creating {
 		return
 	}
+	a.triedDatasetID = true
 	if _, err := a.look(ctx); err != nil {
 		a.log("looking the new dataset up for its id failed; dataset_id stays unknown until the next refresh", "error", err.Error())
 	}
-}
-
-func (o Options) batchRows() int {
-	if o.BatchRows > 0 {
-		return o.BatchRows
-	}
-	return upload.DefaultBatchRows
 }
 
 // missingIDs lists, by source index, the rows this apply stored whose ids
