@@ -244,9 +244,6 @@ func (a *applier) refresh(ctx context.Context, rec *Record) error {
 		a.log("looking the dataset up before sending failed", "error", err.Error())
 		return err
 	}
-	if !snap.Exists {
-		snap = &Snapshot{TakenAt: snap.TakenAt}
-	}
 	fresh, _ := Reconcile(rec, snap, a.opt.SettleTime)
 	// The plan showed which unclaimed rows it adopts; rows first seen now
 	// are known from here on, but not adopted behind the plan's back.

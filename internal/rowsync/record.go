@@ -13,11 +13,6 @@ type Fingerprint struct {
 	Key    dataset.Digest
 }
 
-// FingerprintOf fingerprints a row.
-func FingerprintOf(r *dataset.Row) Fingerprint {
-	return Fingerprint{Digest: r.Digest(), Key: r.MatchKey()}
-}
-
 // Row is one row Terraform manages on the platform.
 type Row struct {
 	// ID is the id the platform gave the row; "" while it is not known (the
