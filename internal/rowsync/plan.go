@@ -76,23 +76,23 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 	var zero dataset.Digest
 
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcDigest},
-		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) { return rec.Rows[j].Digest, rec.Rows[j].Digest != zero }},
+		side[dataset.Digest]{partner: p.fromRow, key: srcDigest},
+		side[dataset.Digest]{partner: rowPartner, key: func(j int) (dataset.Digest, bool) { return rec.Rows[j].Digest, rec.Rows[j].Digest != zero }},
 	)
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcKey},
-		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) {
+		side[dataset.Digest]{partner: p.fromRow, key: srcKey},
+		side[dataset.Digest]{partner: rowPartner, key: func(j int) (dataset.Digest, bool) {
 			return rec.Rows[j].Key, rec.Rows[j].Digest == zero && rec.Rows[j].Key != zero
 		}},
 	)
-	p.pairDoubts(srcDigest)
+	p.pairDoubts()
 	adoptFrom := unpaired(n)
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
+		side[dataset.Digest]{partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
 			k, ok := srcKey(i)
 			return k, ok && p.fromRow[i] < 0 && p.doubtFor[i] < 0
 		}},
-		side[dataset.Digest]{n: len(rec.Unclaimed), partner: unpaired(len(rec.Unclaimed)), key: func(j int) (dataset.Digest, bool) { return rec.Unclaimed[j].Key, true }},
+		side[dataset.Digest]{partner: unpaired(len(rec.Unclaimed)), key: func(j int) (dataset.Digest, bool) { return rec.Unclaimed[j].Key, true }},
 	)
 
 	p.InPlace = n == len(rec.Rows)
@@ -128,7 +128,7 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 
 // pairDoubts pairs source rows not yet paired with the rows of requests in
 // doubt, by digest.
-func (p *Plan) pairDoubts(srcDigest func(int) (dataset.Digest, bool)) {
+func (p *Plan) pairDoubts() {
 	var rows []Fingerprint
 	var owner []int
 	for d := range p.prior.Doubts {
@@ -142,11 +142,8 @@ func (p *Plan) pairDoubts(srcDigest func(int) (dataset.Digest, bool)) {
 	}
 	partner := unpaired(len(p.source))
 	pairByKey(
-		side[dataset.Digest]{n: len(p.source), partner: partner, key: func(i int) (dataset.Digest, bool) {
-			d, _ := srcDigest(i)
-			return d, p.fromRow[i] < 0
-		}},
-		side[dataset.Digest]{n: len(rows), partner: unpaired(len(rows)), key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, true }},
+		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return p.source[i].Digest, p.fromRow[i] < 0 }},
+		side[dataset.Digest]{partner: unpaired(len(rows)), key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, true }},
 	)
 	for i, j := range partner {
 		if j >= 0 {

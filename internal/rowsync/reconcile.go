@@ -269,8 +269,8 @@ func (c *claims) pairExactly(keys []dataset.Digest) (partner []int, exact map[da
 	partner = unpaired(len(keys))
 	candPartner := unpaired(len(cand))
 	pairByKey(
-		side[dataset.Digest]{n: len(keys), partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], exact[keys[i]] }},
-		side[dataset.Digest]{n: len(cand), partner: candPartner, key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
+		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], exact[keys[i]] }},
+		side[dataset.Digest]{partner: candPartner, key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
 	)
 	for n := range partner {
 		if partner[n] >= 0 {
