@@ -219,15 +219,14 @@ const (
 // rows are claimed and returned as Rows with their ids.
 func (c *claims) settleDoubt(sent []Fingerprint) ([]Row, verdict) {
 	keys := make([]dataset.Digest, len(sent))
+	need := make(map[dataset.Digest]int)
 	for i, f := range sent {
 		keys[i] = f.Key
+		need[f.Key]++
 	}
-	need := make(map[dataset.Digest]int)
-	for _, k := range keys {
-		need[k]++
-	}
+	cand := c.candidates()
 	have := make(map[dataset.Digest]int)
-	for _, i := range c.candidates() {
+	for _, i := range cand {
 		if _, ok := need[c.snap.Key(i)]; ok {
 			have[c.snap.Key(i)]++
 		}
@@ -240,7 +239,8 @@ func (c *claims) settleDoubt(sent []Fingerprint) ([]Row, verdict) {
 			return nil, ambiguous
 		}
 	}
-	partner, _ := c.pairExactly(keys)
+	// Every key is held exactly as often as it was sent: all pair.
+	partner := c.pairAmong(cand, keys, func(dataset.Digest) bool { return true })
 	out := make([]Row, len(sent))
 	for i, f := range sent {
 		out[i] = rowFor(c.snap.ID(partner[i]), f)
@@ -266,11 +266,17 @@ func (c *claims) pairExactly(keys []dataset.Digest) (partner []int, exact map[da
 	for k, n := range count {
 		exact[k] = n == 0
 	}
-	partner = unpaired(len(keys))
-	candPartner := unpaired(len(cand))
+	return c.pairAmong(cand, keys, func(k dataset.Digest) bool { return exact[k] }), exact
+}
+
+// pairAmong pairs the keys for which takes is true with the candidates cand
+// by key (pairByKey), claims the paired candidates and returns, per key, the
+// snapshot row it paired with (-1: none).
+func (c *claims) pairAmong(cand []int, keys []dataset.Digest, takes func(dataset.Digest) bool) []int {
+	partner := unpaired(len(keys))
 	pairByKey(
-		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], exact[keys[i]] }},
-		side[dataset.Digest]{partner: candPartner, key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
+		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], takes(keys[i]) }},
+		side[dataset.Digest]{partner: unpaired(len(cand)), key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
 	)
 	for n := range partner {
 		if partner[n] >= 0 {
@@ -278,5 +284,5 @@ func (c *claims) pairExactly(keys []dataset.Digest) (partner []int, exact map[da
 			c.claimed[partner[n]] = true
 		}
 	}
-	return partner, exact
+	return partner
 }
