@@ -108,24 +108,8 @@ func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok
 	}
 	rowOf := unpaired(n) // answer element -> batch row
 	elemOf := unpaired(n)
-	outOfPlace := false
-	for k := range n {
-		switch a.echo[k].kind {
-		case echoInPlace:
-			rowOf[k], elemOf[k] = k, k
-		case echoDigest, echoKey:
-			outOfPlace = true
-		}
-	}
-	// Elements without content can only be taken at their position, and
-	// only when nothing else was out of place.
-	for k := range n {
-		if rowOf[k] < 0 && a.echo[k].kind == echoNone {
-			if outOfPlace {
-				return nil, false
-			}
-			rowOf[k], elemOf[k] = k, k
-		}
+	if !a.pairInPlace(rowOf, elemOf) {
+		return nil, false
 	}
 	for _, kind := range []echoKind{echoDigest, echoKey} {
 		sent := func(j int) (dataset.Digest, bool) {
@@ -147,4 +131,29 @@ func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok
 		ids[j] = a.ids[k]
 	}
 	return ids, true
+}
+
+// pairInPlace pairs the elements that are taken at their position: those
+// that echoed the row sent there, and those without content, which can only
+// be taken so, and only when nothing else was out of place (ok false if
+// something was).
+func (a *answer) pairInPlace(rowOf, elemOf []int) (ok bool) {
+	outOfPlace := false
+	for k, e := range a.echo {
+		switch e.kind {
+		case echoInPlace:
+			rowOf[k], elemOf[k] = k, k
+		case echoDigest, echoKey:
+			outOfPlace = true
+		}
+	}
+	for k, e := range a.echo {
+		if e.kind == echoNone {
+			if outOfPlace {
+				return false
+			}
+			rowOf[k], elemOf[k] = k, k
+		}
+	}
+	return true
 }

@@ -68,62 +68,39 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 		rec = &Record{}
 	}
 	n := len(source)
-	p := &Plan{Decisions: make([]Decision, n), IDs: make([]string, n), source: source, prior: rec, doubtFor: unpaired(n)}
-	p.fromRow = unpaired(n)
-	rowPartner := unpaired(len(rec.Rows))
-	srcDigest := func(i int) (dataset.Digest, bool) { return source[i].Digest, true }
-	srcKey := func(i int) (dataset.Digest, bool) { return source[i].Key, source[i].Key != (dataset.Digest{}) }
-	var zero dataset.Digest
-
-	pairByKey(
-		side[dataset.Digest]{partner: p.fromRow, key: srcDigest},
-		side[dataset.Digest]{partner: rowPartner, key: func(j int) (dataset.Digest, bool) { return rec.Rows[j].Digest, rec.Rows[j].Digest != zero }},
-	)
-	pairByKey(
-		side[dataset.Digest]{partner: p.fromRow, key: srcKey},
-		side[dataset.Digest]{partner: rowPartner, key: func(j int) (dataset.Digest, bool) {
-			return rec.Rows[j].Key, rec.Rows[j].Digest == zero && rec.Rows[j].Key != zero
-		}},
-	)
+	p := &Plan{
+		Decisions: make([]Decision, n), IDs: make([]string, n),
+		source: source, prior: rec,
+		fromRow: unpaired(n), doubtFor: unpaired(n), rowPartner: unpaired(len(rec.Rows)),
+	}
+	p.pairRows()
 	p.pairDoubts()
-	adoptFrom := unpaired(n)
-	pairByKey(
-		side[dataset.Digest]{partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
-			k, ok := srcKey(i)
-			return k, ok && p.fromRow[i] < 0 && p.doubtFor[i] < 0
-		}},
-		side[dataset.Digest]{partner: unpaired(len(rec.Unclaimed)), key: func(j int) (dataset.Digest, bool) { return rec.Unclaimed[j].Key, true }},
-	)
-
-	p.InPlace = n == len(rec.Rows)
-	for i := range source {
-		switch {
-		case p.fromRow[i] >= 0:
-			p.Decisions[i], p.IDs[i] = Keep, rec.Rows[p.fromRow[i]].ID
-			p.Kept++
-		case p.doubtFor[i] >= 0:
-			p.Decisions[i] = Settle
-			p.InDoubt++
-		case adoptFrom[i] >= 0:
-			p.Decisions[i], p.IDs[i] = Adopt, rec.Unclaimed[adoptFrom[i]].ID
-			p.fromRow[i] = adoptFrom[i]
-			p.Adopted++
-		default:
-			p.Decisions[i] = Send
-			p.ToSend++
-		}
-		p.InPlace = p.InPlace && p.Decisions[i] == Keep && p.fromRow[i] == i
-	}
-	p.rowPartner = rowPartner
-	for j, partner := range rowPartner {
-		if partner < 0 {
-			p.ReleasedRows++
-			if id := rec.Rows[j].ID; id != "" {
-				p.Released = append(p.Released, id)
-			}
-		}
-	}
+	p.decide(p.pairUnclaimed())
+	p.release()
 	return p
+}
+
+// sourceKey is source row i's key; ok is false when it was not computed.
+func (p *Plan) sourceKey(i int) (dataset.Digest, bool) {
+	k := p.source[i].Key
+	return k, k != (dataset.Digest{})
+}
+
+// pairRows pairs the source with the managed rows: by digest, then, for
+// rows known only by their key (adopted by an import), by key.
+func (p *Plan) pairRows() {
+	rows := p.prior.Rows
+	var zero dataset.Digest
+	pairByKey(
+		side[dataset.Digest]{partner: p.fromRow, key: func(i int) (dataset.Digest, bool) { return p.source[i].Digest, true }},
+		side[dataset.Digest]{partner: p.rowPartner, key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, rows[j].Digest != zero }},
+	)
+	pairByKey(
+		side[dataset.Digest]{partner: p.fromRow, key: p.sourceKey},
+		side[dataset.Digest]{partner: p.rowPartner, key: func(j int) (dataset.Digest, bool) {
+			return rows[j].Key, rows[j].Digest == zero && rows[j].Key != zero
+		}},
+	)
 }
 
 // pairDoubts pairs source rows not yet paired with the rows of requests in
@@ -148,6 +125,58 @@ func (p *Plan) pairDoubts() {
 	for i, j := range partner {
 		if j >= 0 {
 			p.doubtFor[i] = owner[j]
+		}
+	}
+}
+
+// pairUnclaimed pairs the source rows paired with nothing yet with the
+// unclaimed platform rows, by key; it returns, per source row, the index of
+// its unclaimed row or -1.
+func (p *Plan) pairUnclaimed() []int {
+	unclaimed := p.prior.Unclaimed
+	adoptFrom := unpaired(len(p.source))
+	pairByKey(
+		side[dataset.Digest]{partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
+			k, ok := p.sourceKey(i)
+			return k, ok && p.fromRow[i] < 0 && p.doubtFor[i] < 0
+		}},
+		side[dataset.Digest]{partner: unpaired(len(unclaimed)), key: func(j int) (dataset.Digest, bool) { return unclaimed[j].Key, true }},
+	)
+	return adoptFrom
+}
+
+// decide turns the pairings into a decision per source row, and counts them.
+func (p *Plan) decide(adoptFrom []int) {
+	rec := p.prior
+	p.InPlace = len(p.source) == len(rec.Rows)
+	for i := range p.source {
+		switch {
+		case p.fromRow[i] >= 0:
+			p.Decisions[i], p.IDs[i] = Keep, rec.Rows[p.fromRow[i]].ID
+			p.Kept++
+		case p.doubtFor[i] >= 0:
+			p.Decisions[i] = Settle
+			p.InDoubt++
+		case adoptFrom[i] >= 0:
+			p.Decisions[i], p.IDs[i] = Adopt, rec.Unclaimed[adoptFrom[i]].ID
+			p.fromRow[i] = adoptFrom[i]
+			p.Adopted++
+		default:
+			p.Decisions[i] = Send
+			p.ToSend++
+		}
+		p.InPlace = p.InPlace && p.Decisions[i] == Keep && p.fromRow[i] == i
+	}
+}
+
+// release lists the managed rows that paired with no source row.
+func (p *Plan) release() {
+	for j, partner := range p.rowPartner {
+		if partner < 0 {
+			p.ReleasedRows++
+			if id := p.prior.Rows[j].ID; id != "" {
+				p.Released = append(p.Released, id)
+			}
 		}
 	}
 }
