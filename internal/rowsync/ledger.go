@@ -98,7 +98,9 @@ func decodeLedger(b []byte) (*ledger, error) {
 		return nil, fmt.Errorf("the row ledger in private state has version %d, which this provider version does not know (it reads 1 to %d); upgrade the provider", e.Version, currentVersion)
 	}
 	const size = len(dataset.Digest{})
-	// Compare by division: a damaged count must not overflow into a match.
+	// Every row's digest alone takes more than a byte of the input, so a
+	// larger count is damaged; bounding it also keeps e.Count*size below
+	// from overflowing into a match.
 	if e.Count < 0 || e.Count > len(b) {
 		return nil, fmt.Errorf("the row ledger in private state is damaged: it claims %d rows", e.Count)
 	}

@@ -181,14 +181,14 @@ func (p *Plan) release() {
 	}
 }
 
-// Record is the record an apply that sends nothing leaves: the source's
-// kept and adopted rows in source order (with full digests from now on),
-// the released ids, the unclaimed rows that were not adopted now foreign
-// (an apply accepts them as not Terraform's), and the doubts. landed gives,
-// by source index, the Row of each sent source row on the platform (a zero
-// digest where none landed; nil: none); rows neither kept, adopted nor
-// landed are left out, so a partial
-// apply records only what is on the platform.
+// Record is the record the plan's apply leaves: in source order, the kept
+// and adopted rows (with full digests from now on) and the sent rows that
+// landed; the released ids; the unclaimed rows that were not adopted, now
+// foreign (an apply accepts them as not Terraform's); and the doubts given.
+// landed gives, by source index, the Row of each sent source row on the
+// platform (a zero digest where none landed; nil: none landed). Rows
+// neither kept, adopted nor landed are left out, so a partial apply records
+// only what is on the platform.
 func (p *Plan) Record(landed []Row, doubts []Doubt) *Record {
 	rec := &Record{LookedAt: p.prior.LookedAt, Doubts: doubts}
 	rec.Rows = make([]Row, 0, len(p.source))

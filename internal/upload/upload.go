@@ -28,7 +28,8 @@ const (
 	DefaultBatchRows = 5000
 	// DefaultBatchBytes caps one request body whatever the row size.
 	DefaultBatchBytes = 8 << 20
-	// maxRounds bounds how often the rows of one batch are sent again.
+	// maxRounds bounds how many times in all the rows of one batch are sent:
+	// the first time and each time the settler gives rows to send again.
 	maxRounds = 3
 )
 
