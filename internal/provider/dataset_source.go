@@ -28,14 +28,10 @@ type source struct {
 	rowsHint int
 }
 
-// maxRowsHint bounds the preallocation a row count taken from state can ask
-// for; a larger source still works, by growing.
-const maxRowsHint = 1 << 24
-
 // expectRows sets rowsHint from a row count attribute when it is known.
 func (s *source) expectRows(count types.Int64) {
 	if !count.IsNull() && !count.IsUnknown() && count.ValueInt64() > 0 {
-		s.rowsHint = int(min(count.ValueInt64(), maxRowsHint))
+		s.rowsHint = int(min(count.ValueInt64(), rowsync.MaxRowsHint))
 	}
 }
 

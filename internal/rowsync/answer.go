@@ -15,11 +15,10 @@ import (
 type answer struct {
 	batch *upload.Batch
 	ids   []string
-	// inPlace[k] is set when element k echoed exactly the k-th row sent.
-	inPlace []bool
-	// echo[k] is what element k echoed when it was not in place: the digest
-	// of the row it echoed, or only its key when the echo lacks what the
-	// digest needs (a response given as plain text), or nothing.
+	// echo[k] is what element k echoed: exactly the k-th row sent (in
+	// place), else the digest of the row it echoed, or only its key when the
+	// echo lacks what the digest needs (a response given as plain text), or
+	// nothing.
 	echo []echoed
 
 	row dataset.Row
@@ -30,9 +29,10 @@ type answer struct {
 type echoKind uint8
 
 const (
-	echoNone   echoKind = iota // no content: an id alone
-	echoDigest                 // the whole row
-	echoKey                    // what the lookup would show of it
+	echoNone    echoKind = iota // no content: an id alone
+	echoDigest                  // the whole row
+	echoKey                     // what the lookup would show of it
+	echoInPlace                 // the row sent at the element's position
 )
 
 type echoed struct {
@@ -41,16 +41,15 @@ type echoed struct {
 }
 
 func newAnswer(b *upload.Batch) *answer {
-	return &answer{batch: b, ids: make([]string, 0, b.Len()), inPlace: make([]bool, 0, b.Len()), echo: make([]echoed, 0, b.Len())}
+	return &answer{batch: b, ids: make([]string, 0, b.Len()), echo: make([]echoed, 0, b.Len())}
 }
 
 // add takes one element of the answer.
 func (a *answer) add(r *client.AnswerRow) {
 	a.ids = append(a.ids, r.ID)
-	k := len(a.inPlace)
+	k := len(a.echo)
 	if k < a.batch.Len() && echoes(r.Raw, a.batch.Row(k), r.ID) {
-		a.inPlace = append(a.inPlace, true)
-		a.echo = append(a.echo, echoed{})
+		a.echo = append(a.echo, echoed{kind: echoInPlace})
 		return
 	}
 	e := echoed{}
@@ -66,14 +65,12 @@ func (a *answer) add(r *client.AnswerRow) {
 		} else {
 			a.buf = a.row.AppendCanonical(a.buf[:0])
 			if k < a.batch.Len() && bytes.Equal(a.buf, a.batch.Row(k)) {
-				a.inPlace = append(a.inPlace, true)
-				a.echo = append(a.echo, echoed{})
+				a.echo = append(a.echo, echoed{kind: echoInPlace})
 				return
 			}
 			e = echoed{kind: echoDigest, sum: dataset.DigestOfCanonical(a.buf)}
 		}
 	}
-	a.inPlace = append(a.inPlace, false)
 	a.echo = append(a.echo, e)
 }
 
@@ -111,23 +108,8 @@ func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok
 	}
 	rowOf := unpaired(n) // answer element -> batch row
 	elemOf := unpaired(n)
-	outOfPlace := false
-	for k := range n {
-		if a.inPlace[k] {
-			rowOf[k], elemOf[k] = k, k
-		} else {
-			outOfPlace = outOfPlace || a.echo[k].kind != echoNone
-		}
-	}
-	// Elements without content can only be taken at their position, and
-	// only when nothing else was out of place.
-	for k := range n {
-		if rowOf[k] < 0 && a.echo[k].kind == echoNone {
-			if outOfPlace {
-				return nil, false
-			}
-			rowOf[k], elemOf[k] = k, k
-		}
+	if !a.pairInPlace(rowOf, elemOf) {
+		return nil, false
 	}
 	for _, kind := range []echoKind{echoDigest, echoKey} {
 		sent := func(j int) (dataset.Digest, bool) {
@@ -137,8 +119,8 @@ func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok
 			return digestOf(a.batch.Indexes[j]), true
 		}
 		pairByKey(
-			side[dataset.Digest]{n: n, partner: rowOf, key: func(k int) (dataset.Digest, bool) { return a.echo[k].sum, a.echo[k].kind == kind }},
-			side[dataset.Digest]{n: n, partner: elemOf, key: sent},
+			side[dataset.Digest]{partner: rowOf, key: func(k int) (dataset.Digest, bool) { return a.echo[k].sum, a.echo[k].kind == kind }},
+			side[dataset.Digest]{partner: elemOf, key: sent},
 		)
 	}
 	ids = make([]string, n)
@@ -149,4 +131,29 @@ func (a *answer) pair(digestOf func(index int) dataset.Digest) (ids []string, ok
 		ids[j] = a.ids[k]
 	}
 	return ids, true
+}
+
+// pairInPlace pairs the elements that are taken at their position: those
+// that echoed the row sent there, and those without content, which can only
+// be taken so, and only when nothing else was out of place (ok false if
+// something was).
+func (a *answer) pairInPlace(rowOf, elemOf []int) (ok bool) {
+	outOfPlace := false
+	for k, e := range a.echo {
+		switch e.kind {
+		case echoInPlace:
+			rowOf[k], elemOf[k] = k, k
+		case echoDigest, echoKey:
+			outOfPlace = true
+		}
+	}
+	for k, e := range a.echo {
+		if e.kind == echoNone {
+			if outOfPlace {
+				return false
+			}
+			rowOf[k], elemOf[k] = k, k
+		}
+	}
+	return true
 }

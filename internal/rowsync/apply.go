@@ -137,10 +137,13 @@ type applier struct {
 	// ran.
 	datasetID string
 	lookedAt  time.Time
-	sentAt    time.Time // when the request in flight was sent
-	current   *answer
-	sent      int
-	start     time.Time
+	// triedDatasetID is set once a lookup after the first rows landed was
+	// made to learn the id of a new dataset (see learnDatasetID).
+	triedDatasetID bool
+	sentAt         time.Time // when the request in flight was sent
+	current        *answer
+	sent           int
+	start          time.Time
 }
 
 // Apply makes the platform hold the source: it adopts what a lookup finds
@@ -162,8 +165,8 @@ func Apply(ctx context.Context, api Platform, opt Options, ch *Change) *Result {
 	if err == nil {
 		err = a.send(ctx)
 	}
-	if a.noIDs() > 0 && !errors.Is(err, context.Canceled) {
-		a.attributeIDs(ctx)
+	if missing := a.missingIDs(); len(missing) > 0 && !errors.Is(err, context.Canceled) {
+		a.attributeIDs(ctx, missing)
 	}
 	return a.result(err)
 }
@@ -240,9 +243,6 @@ func (a *applier) refresh(ctx context.Context, rec *Record) error {
 	if err != nil {
 		a.log("looking the dataset up before sending failed", "error", err.Error())
 		return err
-	}
-	if !snap.Exists {
-		snap = &Snapshot{TakenAt: snap.TakenAt}
 	}
 	fresh, _ := Reconcile(rec, snap, a.opt.SettleTime)
 	// The plan showed which unclaimed rows it adopts; rows first seen now
@@ -345,13 +345,8 @@ func (a *applier) look(ctx context.Context) (*Snapshot, error) {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recoveryTimeout)
 		defer cancel()
 	}
-	rows, idWidth := len(a.ch.Source), 36
-	if p := a.ch.Prior; p != nil {
-		var recorded int
-		recorded, idWidth = p.LookHints()
-		rows = max(rows, recorded)
-	}
-	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, rows, idWidth)
+	rows, idWidth := a.ch.Prior.LookHints()
+	snap, err := Look(ctx, a.api, a.ch.SpaceID, a.ch.Name, max(len(a.ch.Source), rows), idWidth)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +370,7 @@ func (a *applier) result(err error) *Result {
 	rec := a.plan.Record(a.landed, append(slices.Clone(a.plan.prior.Doubts), a.doubts...))
 	rec.LookedAt = a.lookedAt
 	res := &Result{Record: rec, DatasetID: a.datasetID, Sent: a.sent, Adopted: a.plan.Adopted, Err: err}
-	res.NoIDs = a.noIDs()
+	res.NoIDs = len(a.missingIDs())
 	res.Complete = err == nil && len(rec.Rows) == len(a.ch.Source)
 	return res
 }

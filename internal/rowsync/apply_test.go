@@ -3,11 +3,13 @@ package rowsync
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/client"
 	"github.com/collinear-ai/terraform-provider-collinear/internal/dataset"
+	"github.com/collinear-ai/terraform-provider-collinear/internal/upload"
 )
 
 func mustApply(t *testing.T, f *fakePlatform, ch *Change, batchRows int) *Result {
@@ -363,5 +365,28 @@ func TestApplyCreateAsksForKeysOnlyToAdopt(t *testing.T) {
 		if asked != existing || res.Adopted != map[bool]int{false: 0, true: 1}[existing] {
 			t.Errorf("dataset exists %v: keys asked %v, adopted %d", existing, asked, res.Adopted)
 		}
+	}
+}
+
+// A create whose answers carry no dataset id looks the dataset up for it
+// once, after the first batch, even when batches are cut by size and the
+// lookup fails.
+func TestApplyLearnsDatasetIDOnce(t *testing.T) {
+	f := newFake(t)
+	src := rows("a", "b", "c")
+	big := strings.Repeat("x", upload.DefaultBatchBytes*5/8)
+	for i := range src {
+		src[i].Response.Content += big
+	}
+	f.lookupErrs = []error{nil, errors.New("lookup unavailable"), errors.New("lookup unavailable"), errors.New("lookup unavailable")}
+	res := mustApply(t, f, change(src, nil), 0)
+	if len(f.uploads) != 3 {
+		t.Fatalf("%d uploads, want one per row", len(f.uploads))
+	}
+	if f.lookups != 2 {
+		t.Errorf("%d lookups, want 2 (before sending, and once for the id)", f.lookups)
+	}
+	if res.DatasetID != "" {
+		t.Errorf("dataset id %q, want none", res.DatasetID)
 	}
 }

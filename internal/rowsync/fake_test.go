@@ -251,7 +251,7 @@ func rows(labels ...string) []dataset.Row {
 func fingerprints(src []dataset.Row) []Fingerprint {
 	out := make([]Fingerprint, len(src))
 	for i := range src {
-		out[i] = FingerprintOf(&src[i])
+		out[i] = Fingerprint{Digest: src[i].Digest(), Key: src[i].MatchKey()}
 	}
 	return out
 }

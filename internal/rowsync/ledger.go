@@ -98,7 +98,9 @@ func decodeLedger(b []byte) (*ledger, error) {
 		return nil, fmt.Errorf("the row ledger in private state has version %d, which this provider version does not know (it reads 1 to %d); upgrade the provider", e.Version, currentVersion)
 	}
 	const size = len(dataset.Digest{})
-	// Compare by division: a damaged count must not overflow into a match.
+	// Every row's digest alone takes more than a byte of the input, so a
+	// larger count is damaged; bounding it also keeps e.Count*size below
+	// from overflowing into a match.
 	if e.Count < 0 || e.Count > len(b) {
 		return nil, fmt.Errorf("the row ledger in private state is damaged: it claims %d rows", e.Count)
 	}
@@ -125,18 +127,29 @@ func decodeLedger(b []byte) (*ledger, error) {
 	if err != nil || gerr != nil || len(keys)%size != 0 {
 		return nil, fmt.Errorf("the row ledger in private state is damaged: its keys are unreadable")
 	}
+	if err := decodeKeyRows(l.Rows, keys, gaps); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// decodeKeyRows gives rows the keys of a version 2 ledger: keys holds them
+// in row order, gaps how many rows without a key precede each key's row
+// since the previous key's (uvarints).
+func decodeKeyRows(rows []Row, keys, gaps []byte) error {
+	const size = len(dataset.Digest{})
 	row := -1
 	for k := 0; k < len(keys)/size; k++ {
 		gap, w := binary.Uvarint(gaps)
-		if w <= 0 || gap >= uint64(e.Count-row-1) {
-			return nil, fmt.Errorf("the row ledger in private state is damaged: key %d has no row among its %d", k, e.Count)
+		if w <= 0 || gap >= uint64(len(rows)-row-1) {
+			return fmt.Errorf("the row ledger in private state is damaged: key %d has no row among its %d", k, len(rows))
 		}
 		gaps = gaps[w:]
 		row += int(gap) + 1
-		copy(l.Rows[row].Key[:], keys[k*size:])
+		copy(rows[row].Key[:], keys[k*size:])
 	}
 	if len(gaps) != 0 {
-		return nil, fmt.Errorf("the row ledger in private state is damaged: it lists more key rows than keys")
+		return fmt.Errorf("the row ledger in private state is damaged: it lists more key rows than keys")
 	}
-	return l, nil
+	return nil
 }

@@ -1,10 +1,10 @@
 package rowsync
 
-// side is one sequence taking part in a pairing: its length, the key of each
-// item (ok false when the item does not take part: it is already paired, or
-// has no key of the kind being paired), and where each item's partner goes.
+// side is one sequence taking part in a pairing: the key of each item (ok
+// false when the item does not take part: it is already paired, or has no
+// key of the kind being paired), and where each item's partner goes; the
+// sequence is as long as partner.
 type side[K comparable] struct {
-	n       int
 	key     func(i int) (k K, ok bool)
 	partner []int // index of the partner on the other side; -1 while unpaired
 }
@@ -24,11 +24,12 @@ func unpaired(n int) []int {
 // both in index order. Items already paired (partner >= 0) do not take part.
 // The result depends only on the inputs, so a plan and its apply pair alike.
 func pairByKey[K comparable](a, b side[K]) {
+	na, nb := len(a.partner), len(b.partner)
 	// The common case is two sequences that agree from the start (nothing
 	// changed, or rows appended). Pairing that prefix position by position
 	// gives what the queues below give, without building them.
 	prefix := 0
-	for prefix < a.n && prefix < b.n && a.partner[prefix] < 0 && b.partner[prefix] < 0 {
+	for prefix < na && prefix < nb && a.partner[prefix] < 0 && b.partner[prefix] < 0 {
 		ka, okA := a.key(prefix)
 		kb, okB := b.key(prefix)
 		if !okA || !okB || ka != kb {
@@ -37,11 +38,11 @@ func pairByKey[K comparable](a, b side[K]) {
 		a.partner[prefix], b.partner[prefix] = prefix, prefix
 		prefix++
 	}
-	if prefix == a.n || prefix == b.n {
+	if prefix == na || prefix == nb {
 		return
 	}
 	queues := make(map[K][]int)
-	for j := prefix; j < b.n; j++ {
+	for j := prefix; j < nb; j++ {
 		if b.partner[j] >= 0 {
 			continue
 		}
@@ -52,7 +53,7 @@ func pairByKey[K comparable](a, b side[K]) {
 	if len(queues) == 0 {
 		return
 	}
-	for i := prefix; i < a.n; i++ {
+	for i := prefix; i < na; i++ {
 		if a.partner[i] >= 0 {
 			continue
 		}

@@ -60,8 +60,8 @@ func TestPairByKeyMatchesDefinition(t *testing.T) {
 		wantA, wantB := slices.Clone(partnerA), slices.Clone(partnerB)
 		queuePairs(keysA, keysB, takesA, takesB, wantA, wantB)
 		pairByKey(
-			side[int]{n: na, partner: partnerA, key: func(i int) (int, bool) { return keysA[i], takesA[i] }},
-			side[int]{n: nb, partner: partnerB, key: func(j int) (int, bool) { return keysB[j], takesB[j] }},
+			side[int]{partner: partnerA, key: func(i int) (int, bool) { return keysA[i], takesA[i] }},
+			side[int]{partner: partnerB, key: func(j int) (int, bool) { return keysB[j], takesB[j] }},
 		)
 		if !slices.Equal(partnerA, wantA) || !slices.Equal(partnerB, wantB) {
 			t.Fatalf("iteration %d: keys %v / %v, takes %v / %v:\n got %v / %v\nwant %v / %v", iter, keysA, keysB, takesA, takesB, partnerA, partnerB, wantA, wantB)

@@ -68,35 +68,88 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 		rec = &Record{}
 	}
 	n := len(source)
-	p := &Plan{Decisions: make([]Decision, n), IDs: make([]string, n), source: source, prior: rec, doubtFor: unpaired(n)}
-	p.fromRow = unpaired(n)
-	rowPartner := unpaired(len(rec.Rows))
-	srcDigest := func(i int) (dataset.Digest, bool) { return source[i].Digest, true }
-	srcKey := func(i int) (dataset.Digest, bool) { return source[i].Key, source[i].Key != (dataset.Digest{}) }
-	var zero dataset.Digest
+	p := &Plan{
+		Decisions: make([]Decision, n), IDs: make([]string, n),
+		source: source, prior: rec,
+		fromRow: unpaired(n), doubtFor: unpaired(n), rowPartner: unpaired(len(rec.Rows)),
+	}
+	p.pairRows()
+	p.pairDoubts()
+	p.decide(p.pairUnclaimed())
+	p.release()
+	return p
+}
 
+// sourceKey is source row i's key; ok is false when it was not computed.
+func (p *Plan) sourceKey(i int) (dataset.Digest, bool) {
+	k := p.source[i].Key
+	return k, k != (dataset.Digest{})
+}
+
+// pairRows pairs the source with the managed rows: by digest, then, for
+// rows known only by their key (adopted by an import), by key.
+func (p *Plan) pairRows() {
+	rows := p.prior.Rows
+	var zero dataset.Digest
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcDigest},
-		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) { return rec.Rows[j].Digest, rec.Rows[j].Digest != zero }},
+		side[dataset.Digest]{partner: p.fromRow, key: func(i int) (dataset.Digest, bool) { return p.source[i].Digest, true }},
+		side[dataset.Digest]{partner: p.rowPartner, key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, rows[j].Digest != zero }},
 	)
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: p.fromRow, key: srcKey},
-		side[dataset.Digest]{n: len(rec.Rows), partner: rowPartner, key: func(j int) (dataset.Digest, bool) {
-			return rec.Rows[j].Key, rec.Rows[j].Digest == zero && rec.Rows[j].Key != zero
+		side[dataset.Digest]{partner: p.fromRow, key: p.sourceKey},
+		side[dataset.Digest]{partner: p.rowPartner, key: func(j int) (dataset.Digest, bool) {
+			return rows[j].Key, rows[j].Digest == zero && rows[j].Key != zero
 		}},
 	)
-	p.pairDoubts(srcDigest)
-	adoptFrom := unpaired(n)
+}
+
+// pairDoubts pairs source rows not yet paired with the rows of requests in
+// doubt, by digest.
+func (p *Plan) pairDoubts() {
+	var rows []Fingerprint
+	var owner []int
+	for d := range p.prior.Doubts {
+		for _, f := range p.prior.Doubts[d].Rows {
+			rows = append(rows, f)
+			owner = append(owner, d)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	partner := unpaired(len(p.source))
 	pairByKey(
-		side[dataset.Digest]{n: n, partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
-			k, ok := srcKey(i)
+		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return p.source[i].Digest, p.fromRow[i] < 0 }},
+		side[dataset.Digest]{partner: unpaired(len(rows)), key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, true }},
+	)
+	for i, j := range partner {
+		if j >= 0 {
+			p.doubtFor[i] = owner[j]
+		}
+	}
+}
+
+// pairUnclaimed pairs the source rows paired with nothing yet with the
+// unclaimed platform rows, by key; it returns, per source row, the index of
+// its unclaimed row or -1.
+func (p *Plan) pairUnclaimed() []int {
+	unclaimed := p.prior.Unclaimed
+	adoptFrom := unpaired(len(p.source))
+	pairByKey(
+		side[dataset.Digest]{partner: adoptFrom, key: func(i int) (dataset.Digest, bool) {
+			k, ok := p.sourceKey(i)
 			return k, ok && p.fromRow[i] < 0 && p.doubtFor[i] < 0
 		}},
-		side[dataset.Digest]{n: len(rec.Unclaimed), partner: unpaired(len(rec.Unclaimed)), key: func(j int) (dataset.Digest, bool) { return rec.Unclaimed[j].Key, true }},
+		side[dataset.Digest]{partner: unpaired(len(unclaimed)), key: func(j int) (dataset.Digest, bool) { return unclaimed[j].Key, true }},
 	)
+	return adoptFrom
+}
 
-	p.InPlace = n == len(rec.Rows)
-	for i := range source {
+// decide turns the pairings into a decision per source row, and counts them.
+func (p *Plan) decide(adoptFrom []int) {
+	rec := p.prior
+	p.InPlace = len(p.source) == len(rec.Rows)
+	for i := range p.source {
 		switch {
 		case p.fromRow[i] >= 0:
 			p.Decisions[i], p.IDs[i] = Keep, rec.Rows[p.fromRow[i]].ID
@@ -114,55 +167,28 @@ func PlanRows(source []Fingerprint, rec *Record) *Plan {
 		}
 		p.InPlace = p.InPlace && p.Decisions[i] == Keep && p.fromRow[i] == i
 	}
-	p.rowPartner = rowPartner
-	for j, partner := range rowPartner {
+}
+
+// release lists the managed rows that paired with no source row.
+func (p *Plan) release() {
+	for j, partner := range p.rowPartner {
 		if partner < 0 {
 			p.ReleasedRows++
-			if id := rec.Rows[j].ID; id != "" {
+			if id := p.prior.Rows[j].ID; id != "" {
 				p.Released = append(p.Released, id)
 			}
 		}
 	}
-	return p
 }
 
-// pairDoubts pairs source rows not yet paired with the rows of requests in
-// doubt, by digest.
-func (p *Plan) pairDoubts(srcDigest func(int) (dataset.Digest, bool)) {
-	var rows []Fingerprint
-	var owner []int
-	for d := range p.prior.Doubts {
-		for _, f := range p.prior.Doubts[d].Rows {
-			rows = append(rows, f)
-			owner = append(owner, d)
-		}
-	}
-	if len(rows) == 0 {
-		return
-	}
-	partner := unpaired(len(p.source))
-	pairByKey(
-		side[dataset.Digest]{n: len(p.source), partner: partner, key: func(i int) (dataset.Digest, bool) {
-			d, _ := srcDigest(i)
-			return d, p.fromRow[i] < 0
-		}},
-		side[dataset.Digest]{n: len(rows), partner: unpaired(len(rows)), key: func(j int) (dataset.Digest, bool) { return rows[j].Digest, true }},
-	)
-	for i, j := range partner {
-		if j >= 0 {
-			p.doubtFor[i] = owner[j]
-		}
-	}
-}
-
-// Record is the record an apply that sends nothing leaves: the source's
-// kept and adopted rows in source order (with full digests from now on),
-// the released ids, the unclaimed rows that were not adopted now foreign
-// (an apply accepts them as not Terraform's), and the doubts. landed gives,
-// by source index, the Row of each sent source row on the platform (a zero
-// digest where none landed; nil: none); rows neither kept, adopted nor
-// landed are left out, so a partial
-// apply records only what is on the platform.
+// Record is the record the plan's apply leaves: in source order, the kept
+// and adopted rows (with full digests from now on) and the sent rows that
+// landed; the released ids; the unclaimed rows that were not adopted, now
+// foreign (an apply accepts them as not Terraform's); and the doubts given.
+// landed gives, by source index, the Row of each sent source row on the
+// platform (a zero digest where none landed; nil: none landed). Rows
+// neither kept, adopted nor landed are left out, so a partial apply records
+// only what is on the platform.
 func (p *Plan) Record(landed []Row, doubts []Doubt) *Record {
 	rec := &Record{LookedAt: p.prior.LookedAt, Doubts: doubts}
 	rec.Rows = make([]Row, 0, len(p.source))

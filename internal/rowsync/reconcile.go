@@ -161,9 +161,8 @@ func (c *claims) candidates() []int {
 }
 
 // fillIDs gives rows recorded without an id (the API stored them without
-// returning ids) the ids of candidates with their keys. A key with more
-// candidates than such rows is left alone: which copy is Terraform's cannot
-// be told. It returns the rows, copied when an id was filled.
+// returning ids) the ids of candidates with their keys (see fillIDsAt). It
+// returns the rows, copied when some lack an id.
 func (c *claims) fillIDs(rows []Row, rep *Report) []Row {
 	var missing []int
 	for k := range rows {
@@ -174,23 +173,34 @@ func (c *claims) fillIDs(rows []Row, rep *Report) []Row {
 	if len(missing) == 0 {
 		return rows
 	}
+	out := slices.Clone(rows)
+	filled, ambiguous := c.fillIDsAt(out, missing)
+	rep.Filled += filled
+	rep.Ambiguous += ambiguous
+	rep.RowsChanged = rep.RowsChanged || filled > 0
+	return out
+}
+
+// fillIDsAt gives the rows at the indexes missing, stored without an id,
+// the ids of candidates with their keys, in place. A key with more
+// candidates than such rows is left alone: which copy is Terraform's cannot
+// be told; ambiguous counts the rows left so.
+func (c *claims) fillIDsAt(rows []Row, missing []int) (filled, ambiguous int) {
 	keys := make([]dataset.Digest, len(missing))
 	for n, k := range missing {
 		keys[n] = rows[k].Key
 	}
 	partner, exact := c.pairExactly(keys)
-	out := slices.Clone(rows)
 	for n, k := range missing {
 		switch {
 		case partner[n] >= 0:
-			out[k] = rowFor(c.snap.ID(partner[n]), Fingerprint{Digest: rows[k].Digest, Key: rows[k].Key})
-			rep.Filled++
-			rep.RowsChanged = true
+			rows[k] = rowFor(c.snap.ID(partner[n]), Fingerprint{Digest: rows[k].Digest, Key: rows[k].Key})
+			filled++
 		case !exact[keys[n]]:
-			rep.Ambiguous++
+			ambiguous++
 		}
 	}
-	return out
+	return filled, ambiguous
 }
 
 // verdict is what a lookup tells of one request whose outcome is unknown.
@@ -209,15 +219,14 @@ const (
 // rows are claimed and returned as Rows with their ids.
 func (c *claims) settleDoubt(sent []Fingerprint) ([]Row, verdict) {
 	keys := make([]dataset.Digest, len(sent))
+	need := make(map[dataset.Digest]int)
 	for i, f := range sent {
 		keys[i] = f.Key
+		need[f.Key]++
 	}
-	need := make(map[dataset.Digest]int)
-	for _, k := range keys {
-		need[k]++
-	}
+	cand := c.candidates()
 	have := make(map[dataset.Digest]int)
-	for _, i := range c.candidates() {
+	for _, i := range cand {
 		if _, ok := need[c.snap.Key(i)]; ok {
 			have[c.snap.Key(i)]++
 		}
@@ -230,7 +239,8 @@ func (c *claims) settleDoubt(sent []Fingerprint) ([]Row, verdict) {
 			return nil, ambiguous
 		}
 	}
-	partner, _ := c.pairExactly(keys)
+	// Every key is held exactly as often as it was sent: all pair.
+	partner := c.pairAmong(cand, keys, func(dataset.Digest) bool { return true })
 	out := make([]Row, len(sent))
 	for i, f := range sent {
 		out[i] = rowFor(c.snap.ID(partner[i]), f)
@@ -256,11 +266,17 @@ func (c *claims) pairExactly(keys []dataset.Digest) (partner []int, exact map[da
 	for k, n := range count {
 		exact[k] = n == 0
 	}
-	partner = unpaired(len(keys))
-	candPartner := unpaired(len(cand))
+	return c.pairAmong(cand, keys, func(k dataset.Digest) bool { return exact[k] }), exact
+}
+
+// pairAmong pairs the keys for which takes is true with the candidates cand
+// by key (pairByKey), claims the paired candidates and returns, per key, the
+// snapshot row it paired with (-1: none).
+func (c *claims) pairAmong(cand []int, keys []dataset.Digest, takes func(dataset.Digest) bool) []int {
+	partner := unpaired(len(keys))
 	pairByKey(
-		side[dataset.Digest]{n: len(keys), partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], exact[keys[i]] }},
-		side[dataset.Digest]{n: len(cand), partner: candPartner, key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
+		side[dataset.Digest]{partner: partner, key: func(i int) (dataset.Digest, bool) { return keys[i], takes(keys[i]) }},
+		side[dataset.Digest]{partner: unpaired(len(cand)), key: func(j int) (dataset.Digest, bool) { return c.snap.Key(cand[j]), true }},
 	)
 	for n := range partner {
 		if partner[n] >= 0 {
@@ -268,5 +284,5 @@ func (c *claims) pairExactly(keys []dataset.Digest) (partner []int, exact map[da
 			c.claimed[partner[n]] = true
 		}
 	}
-	return partner, exact
+	return partner
 }

@@ -13,11 +13,6 @@ type Fingerprint struct {
 	Key    dataset.Digest
 }
 
-// FingerprintOf fingerprints a row.
-func FingerprintOf(r *dataset.Row) Fingerprint {
-	return Fingerprint{Digest: r.Digest(), Key: r.MatchKey()}
-}
-
 // Row is one row Terraform manages on the platform.
 type Row struct {
 	// ID is the id the platform gave the row; "" while it is not known (the
@@ -121,12 +116,20 @@ func (r *Record) IDs() []string {
 	return ids
 }
 
-// LookHints sizes a lookup of the dataset a record describes: about how many
-// rows it holds, and how long an id is.
+// defaultIDWidth is the length of the platform's ids (UUIDs), for a record
+// that holds none.
+const defaultIDWidth = 36
+
+// LookHints are the sizes to pass to Look for the dataset of this record:
+// about how many rows a lookup returns (every row the record knows of) and
+// how long an id is. A nil record gives (0, the length of a UUID).
 func (r *Record) LookHints() (rows, idWidth int) {
-	rows, idWidth = len(r.Rows)+len(r.Released)+len(r.Foreign)+len(r.Unclaimed), 36
-	if len(r.Rows) > 0 {
-		idWidth = len(r.Rows[0].ID)
+	if r == nil {
+		return 0, defaultIDWidth
 	}
-	return rows, idWidth
+	rows = len(r.Rows) + len(r.Released) + len(r.Foreign) + len(r.Unclaimed)
+	if len(r.Rows) > 0 {
+		return rows, len(r.Rows[0].ID)
+	}
+	return rows, defaultIDWidth
 }

@@ -180,58 +180,38 @@ func (a *applier) claimsFor(snap *Snapshot) *claims {
 	return c
 }
 
-// learnDatasetID looks a new dataset up once after its first rows landed,
-// when no answer revealed its id; the dataset is then as small as it will
-// ever be.
+// learnDatasetID looks a new dataset up once, after the first batch whose
+// answer paired, when no answer revealed its id; the dataset is then as
+// small as it will ever be.
 func (a *applier) learnDatasetID(ctx context.Context) {
-	if a.datasetID != "" || !a.ch.Creating || a.sent > a.opt.batchRows() {
+	if a.triedDatasetID || a.datasetID != "" || !a.ch.Creating {
 		return
 	}
+	a.triedDatasetID = true
 	if _, err := a.look(ctx); err != nil {
 		a.log("looking the new dataset up for its id failed; dataset_id stays unknown until the next refresh", "error", err.Error())
 	}
 }
 
-func (o Options) batchRows() int {
-	if o.BatchRows > 0 {
-		return o.BatchRows
-	}
-	return upload.DefaultBatchRows
-}
-
-func (a *applier) noIDs() int {
-	n := 0
-	for _, r := range a.landed {
-		if r.ID == "" && r.Digest != (dataset.Digest{}) {
-			n++
-		}
-	}
-	return n
-}
-
-// attributeIDs looks the dataset up to find the ids of rows stored without
-// them: among the rows nobody accounts for, by key.
-func (a *applier) attributeIDs(ctx context.Context) {
-	snap, err := a.look(ctx)
-	if err != nil {
-		a.log("looking the dataset up for the ids of the rows just stored failed; the next refresh fills them in", "error", err.Error())
-		return
-	}
+// missingIDs lists, by source index, the rows this apply stored whose ids
+// are not known.
+func (a *applier) missingIDs() []int {
 	var missing []int
 	for i, r := range a.landed {
 		if r.ID == "" && r.Digest != (dataset.Digest{}) {
 			missing = append(missing, i)
 		}
 	}
-	keys := make([]dataset.Digest, len(missing))
-	for n, i := range missing {
-		keys[n] = a.landed[i].Key
+	return missing
+}
+
+// attributeIDs looks the dataset up to find the ids of the rows at missing,
+// stored without them: among the rows nobody accounts for, by key.
+func (a *applier) attributeIDs(ctx context.Context, missing []int) {
+	snap, err := a.look(ctx)
+	if err != nil {
+		a.log("looking the dataset up for the ids of the rows just stored failed; the next refresh fills them in", "error", err.Error())
+		return
 	}
-	partner, _ := a.claimsFor(snap).pairExactly(keys)
-	for n, i := range missing {
-		if partner[n] >= 0 {
-			r := a.landed[i]
-			a.landed[i] = rowFor(snap.ID(partner[n]), Fingerprint{Digest: r.Digest, Key: r.Key})
-		}
-	}
+	a.claimsFor(snap).fillIDsAt(a.landed, missing)
 }

@@ -32,9 +32,9 @@ type Snapshot struct {
 	conv []dataset.Message
 }
 
-// maxRowsHint bounds the preallocation a row count taken from state can ask
+// MaxRowsHint bounds the preallocation a row count taken from state can ask
 // for; a larger dataset still works, by growing.
-const maxRowsHint = 1 << 24
+const MaxRowsHint = 1 << 24
 
 // Look looks the dataset up. A dataset that does not exist gives a snapshot
 // with Exists false and no error. sizeHint is about how many rows the
@@ -58,7 +58,7 @@ func (s *Snapshot) expect(n, idWidth int) {
 	if n <= 0 {
 		return
 	}
-	n = min(n, maxRowsHint)
+	n = min(n, MaxRowsHint)
 	width := max(idWidth, 8) + 1
 	for _, c := range []*idColumn{&s.ids, &s.dbIDs} {
 		c.text.Grow(n * width)

@@ -28,7 +28,8 @@ const (
 	DefaultBatchRows = 5000
 	// DefaultBatchBytes caps one request body whatever the row size.
 	DefaultBatchBytes = 8 << 20
-	// maxRounds bounds how often the rows of one batch are sent again.
+	// maxRounds bounds how many times in all the rows of one batch are sent:
+	// the first time and each time the settler gives rows to send again.
 	maxRounds = 3
 )
 
@@ -82,7 +83,7 @@ func (e *TooManyRoundsError) Unwrap() error { return e.Last }
 // Batch is the rows of one request: their source indexes, match keys and
 // canonical JSON. The JSON is kept as the request body itself, the array
 // "[row,row,...]", so that sending it copies nothing; ends marks where each
-// row stops, from which the body of any subset can be rebuilt.
+// row stops.
 type Batch struct {
 	// Indexes are the source indexes of the rows, in order.
 	Indexes []int
@@ -122,20 +123,6 @@ func (b *Batch) Row(i int) []byte {
 
 // Body is the request body: the JSON array of the rows.
 func (b *Batch) Body() []byte { return b.json }
-
-// Subset is the batch of the rows at positions where keep is true.
-func (b *Batch) Subset(keep []bool) *Batch {
-	out := &Batch{}
-	for i, k := range keep {
-		if k {
-			out.add(b.Indexes[i], b.Keys[i], b.Row(i))
-		}
-	}
-	if len(out.Indexes) > 0 {
-		out.close()
-	}
-	return out
-}
 
 // Send uploads rows in batches, in order, one request at a time, and hands
 // each outcome to settler. It returns the first error: one from the API that
