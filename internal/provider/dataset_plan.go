@@ -144,7 +144,7 @@ func (r *datasetResource) lookBeforeCreate(ctx context.Context, plan *datasetMod
 			"The provider could not look the dataset up while planning (its configuration or the dataset's name is not known yet), so the plan cannot show which rows are already on the platform. "+later)
 		return &rowsync.Record{}, lookAtPlan{}
 	}
-	snap, err := r.lookup(ctx, plan, &rowsync.Record{})
+	snap, err := r.lookup(ctx, plan, nil) // nothing recorded yet
 	if err != nil {
 		if failed := lookupFailure(err, false); failed.HasError() {
 			diags.Append(failed...)
