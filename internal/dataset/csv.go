@@ -88,12 +88,8 @@ func scanCSV(r io.Reader, s *scanner) {
 	}
 	ncol := len(header)
 
-	var (
-		turn [1]Message // ConvPrefix when nothing keeps rows
-		gt   int64
-		ctx  string
-		row  Row
-	)
+	rr := new(csvRow)
+	row := &rr.row
 	for !s.stopped() {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -140,8 +136,8 @@ func scanCSV(r io.Reader, s *scanner) {
 			n, ok := parseInt64(v)
 			switch {
 			case ok:
-				gt = n
-				row.GroundTruth = &gt
+				rr.gt = n
+				row.GroundTruth = &rr.gt
 			case isDecimal(v):
 				bad = true
 				s.c.addError(s.rows, line, "ground_truth", "Invalid ground_truth",
@@ -153,28 +149,49 @@ func scanCSV(r io.Reader, s *scanner) {
 			}
 		}
 		if v := cell(colContext); v != "" {
-			ctx = v
-			row.Context = &ctx
+			rr.ctx = v
+			row.Context = &rr.ctx
 		}
 		response := cell(colResponse)
 		if bad {
 			continue
 		}
-		turn[0] = Message{Role: "user", Content: prompt}
-		row.ConvPrefix = turn[:]
+		rr.turn[0] = Message{Role: "user", Content: prompt}
+		row.ConvPrefix = rr.turn[:]
 		row.Response = Message{Role: "assistant", Content: response}
-		if s.fn != nil { // fn may keep the row: give it its own slice and pointers
-			row.ConvPrefix = []Message{turn[0]}
-			if row.GroundTruth != nil {
-				row.GroundTruth = new(gt)
-			}
-			if row.Context != nil {
-				row.Context = new(ctx)
-			}
-		}
-		s.checkRow(&row, s.rows, line)
-		s.accept(&row, s.rows, line)
+		s.checkRow(row, s.rows, line)
+		s.accept(rr, s.rows, line)
 	}
+}
+
+// csvRow is the CSV row being read. row points into it: its ConvPrefix,
+// GroundTruth and Context are turn, gt and ctx, reused from row to row. Its
+// strings are the record's, which the csv.Reader does not reuse.
+type csvRow struct {
+	row  Row
+	turn [1]Message
+	gt   int64
+	ctx  string
+	out  Row // the row handed on
+}
+
+func (r *csvRow) appendCanonical(dst []byte) []byte { return r.row.AppendCanonical(dst) }
+
+// build makes the Row handed to fn. fn may keep it: its slice and pointers
+// are its own.
+func (r *csvRow) build() *Row {
+	o := new(ownedRow)
+	o.msgs[0] = r.turn[0]
+	r.out = Row{ConvPrefix: o.msgs[:1:1], Response: r.row.Response}
+	if r.row.GroundTruth != nil {
+		o.gt = r.gt
+		r.out.GroundTruth = &o.gt
+	}
+	if r.row.Context != nil {
+		o.ctx = r.ctx
+		r.out.Context = &o.ctx
+	}
+	return &r.out
 }
 
 // csvUTF8Fix says how to re-save a CSV file that is not UTF-8.

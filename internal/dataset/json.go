@@ -644,16 +644,9 @@ func parseInt64[S ~string | ~[]byte](b S) (int64, bool) {
 	return int64(u), true
 }
 
-// ownedRow holds, in one allocation, what a Row handed to a RowFunc points
-// to: the row's strings are a second allocation, shared by all its fields.
-type ownedRow struct {
-	gt   int64
-	ctx  string
-	msgs [3]Message // conv_prefix when it has at most 3 turns
-}
-
 // build makes the Row handed to fn from what was parsed. fn may keep it: its
-// strings, slices and pointers are its own.
+// strings, slices and pointers are its own. The strings are one allocation,
+// shared by all the row's fields.
 func (p *rowParser) build() *Row {
 	r := &p.r
 	all := string(p.strs)

@@ -56,7 +56,7 @@ func (p *previewCapture) offer(r dataset.ScannedRow, digest dataset.Digest) {
 	if r.Index < len(p.recorded) && p.recorded[r.Index].Digest == digest {
 		return
 	}
-	p.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row, previewWidth)}
+	p.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row(), previewWidth)}
 }
 
 // errPreviewDone stops a scan for previews once it has what it needs.
@@ -119,7 +119,7 @@ func (s *source) readPreviews(want []int, capture *previewCapture) error {
 	}
 	_, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
 		if missing[r.Index] {
-			capture.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row, previewWidth)}
+			capture.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row(), previewWidth)}
 			delete(missing, r.Index)
 		}
 		if len(missing) == 0 {
