@@ -50,6 +50,9 @@ type rowParser struct {
 	// that field too, known only at its end.
 	misspelt []misspeltKey
 
+	// The unknown keys met in rows and in messages.
+	rowKeys, msgKeys keyNames
+
 	r Row // the row handed on
 }
 
@@ -62,7 +65,42 @@ type misspeltKey struct {
 }
 
 func newRowParser(lx *lexer, s *scanner) *rowParser {
-	return &rowParser{lx: lx, s: s}
+	return &rowParser{lx: lx, s: s, rowKeys: keyNames{fields: rowFields}, msgKeys: keyNames{fields: messageFields}}
+}
+
+// keyNames is what the unknown keys of one kind of object (a row or a
+// message) give, worked out once per name: in a file whose rows all have the
+// same extra key, only its first occurrence measures edit distances.
+type keyNames struct {
+	fields []string // the object's fields
+	names  map[string]keyName
+}
+
+// keyName is what an unknown key gives.
+type keyName struct {
+	name  string // the key
+	field string // the key as a Field (fieldName)
+	near  string // the field it is near (nearField), or ""
+}
+
+// maxKeyNames is how many names a keyNames keeps: a file whose keys are
+// data (a new one in each row) would otherwise make it as large as its keys.
+const maxKeyNames = 1000
+
+// of returns what the key key gives.
+func (k *keyNames) of(key []byte) keyName {
+	if n, ok := k.names[string(key)]; ok {
+		return n
+	}
+	name := string(key)
+	n := keyName{name: name, field: fieldName(name), near: nearField(name, k.fields)}
+	if len(k.names) < maxKeyNames {
+		if k.names == nil {
+			k.names = make(map[string]keyName)
+		}
+		k.names[name] = n
+	}
+	return n
 }
 
 func (p *rowParser) fail(field, summary, detail string) {
@@ -215,30 +253,22 @@ func (p *rowParser) keyFault(where string) {
 	*f = textFault{}
 }
 
-// unknownKey notes a key that is not a field of the object it is in. where
-// names the object: "" for the row, e.g. "conv_prefix[0]" for a message.
-// A key near a field's name may be a misspelling, decided at the object's end
-// (settleMisspelt); any other is a warning: it is dropped, not uploaded.
-func (p *rowParser) unknownKey(where string, fields []string) {
-	field := fieldName(string(p.key))
+// unknownKey notes the key just read, which is not a field of the object it
+// is in. where names the object: "" for the row, e.g. "conv_prefix[0]" for a
+// message; keys are the object's. A key near a field's name may be a
+// misspelling, decided at the object's end (settleMisspelt); any other is a
+// warning: it is dropped, not uploaded.
+func (p *rowParser) unknownKey(where string, keys *keyNames) {
+	k := keys.of(p.key)
+	field := k.field
 	if where != "" {
 		field = where + "." + field
 	}
-	if near := nearField(p.key, fields); near != "" {
-		p.misspelt = append(p.misspelt, misspeltKey{where: where, field: field, name: string(p.key), near: near})
+	if k.near != "" {
+		p.misspelt = append(p.misspelt, misspeltKey{where: where, field: field, name: k.name, near: k.near})
 		return
 	}
-	p.warnUnknownKey(where, field, string(p.key))
-}
-
-func (p *rowParser) warnUnknownKey(where, field, name string) {
-	p.s.c.addUnknownKey(p.row, p.line, field, func() string {
-		what := "the row"
-		if where != "" {
-			what = where
-		}
-		return fmt.Sprintf("%s has the key %s", what, quoteShort(name))
-	})
+	p.s.c.addUnknownKey(p.row, p.line, where, field, k.name)
 }
 
 // settleMisspelt decides, at the end of an object, about the keys near a
@@ -251,7 +281,7 @@ func (p *rowParser) warnUnknownKey(where, field, name string) {
 func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, fields string) (suggested int) {
 	for _, m := range p.misspelt[from:] {
 		if seen&bit(m.near) != 0 {
-			p.warnUnknownKey(m.where, m.field, m.name)
+			p.s.c.addUnknownKey(p.row, p.line, m.where, m.field, m.name)
 			continue
 		}
 		suggested |= bit(m.near)
@@ -350,7 +380,7 @@ func (p *rowParser) parseField(c byte) error {
 		p.checkText("context", nil)
 		return nil
 	}
-	p.unknownKey("", rowFields)
+	p.unknownKey("", &p.rowKeys)
 	err := lx.skipValue(c, 1)
 	if p.faulty() {
 		p.checkText(fieldName(string(p.key)), nil)
@@ -521,7 +551,7 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 	}
 	switch {
 	case dst == nil:
-		p.unknownKey(messageField(turn, ""), messageFields)
+		p.unknownKey(messageField(turn, ""), &p.msgKeys)
 		err = lx.skipValue(c, 2)
 		if p.faulty() {
 			p.checkText(messageField(turn, fieldName(string(p.key))), nil)

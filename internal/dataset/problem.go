@@ -250,10 +250,10 @@ func (c *collector) addWarning(kind warningKind, row, line int, field, text stri
 	c.warning(kind, row, line, field).add(place{row, line, text})
 }
 
-// addUnknownKey records a key that is not part of the schema. field names it
-// (e.g. "id", "conv_prefix[0].name"); text describes a single occurrence,
-// e.g. `the row has the key "id"`, and is called only for a key not seen yet.
-func (c *collector) addUnknownKey(row, line int, field string, text func() string) {
+// addUnknownKey records a key, name, that is not part of the schema, in the
+// object where: "" for the row, e.g. "conv_prefix[0]" for a message. field
+// names it (e.g. "id", "conv_prefix[0].name").
+func (c *collector) addUnknownKey(row, line int, where, field, name string) {
 	w := c.warning(warnUnknownKey, row, line, field)
 	w.count++
 	g := w.keyIndex[field]
@@ -265,11 +265,21 @@ func (c *collector) addUnknownKey(row, line int, field string, text func() strin
 		if w.keyIndex == nil {
 			w.keyIndex = make(map[string]*keyGroup)
 		}
-		g = &keyGroup{field: strings.Clone(field), text: text()}
+		g = &keyGroup{field: field, text: unknownKeyText(where, name)}
 		w.keys = append(w.keys, g)
 		w.keyIndex[g.field] = g
 	}
 	g.add(place{row: row, line: line})
+}
+
+// unknownKeyText describes a single occurrence of an unknown key, e.g.
+// `the row has the key "id"`.
+func unknownKeyText(where, name string) string {
+	what := "the row"
+	if where != "" {
+		what = where
+	}
+	return fmt.Sprintf("%s has the key %s", what, quoteShort(name))
 }
 
 // finish completes the list: the errors in the order found, "too many
