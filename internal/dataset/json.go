@@ -14,9 +14,15 @@ type span struct {
 
 // msgSpans is a message being parsed.
 type msgSpans struct {
-	role, content       span
-	hasRole, hasContent bool
+	role, content span
+	seen          int // keys met, as bits: keyRole, keyContent
 }
+
+// Keys of a message, as bits of msgSpans.seen.
+const (
+	keyRole = 1 << iota
+	keyContent
+)
 
 // Keys of a row, as bits of rowParser.seen.
 const (
@@ -450,14 +456,13 @@ func messageName(turn int) string {
 // messageFields are the keys of a message.
 var messageFields = []string{"role", "content"}
 
-// messageFieldBit is the bit of a message's field in what parseMessage
-// settles misspellings with.
+// messageFieldBit is the bit of msgSpans.seen for a field of a message.
 func messageFieldBit(name string) int {
 	switch name {
 	case "role":
-		return 1
+		return keyRole
 	case "content":
-		return 2
+		return keyContent
 	}
 	return 0
 }
@@ -500,19 +505,12 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	has := 0
-	if m.hasRole {
-		has |= messageFieldBit("role")
-	}
-	if m.hasContent {
-		has |= messageFieldBit("content")
-	}
-	suggested := p.settleMisspelt(mark, messageFieldBit, has, "of a message are role and content")
-	if !m.hasRole && suggested&messageFieldBit("role") == 0 {
+	suggested := p.settleMisspelt(mark, messageFieldBit, m.seen, "of a message are role and content")
+	if m.seen&keyRole == 0 && suggested&keyRole == 0 {
 		p.fail(messageField(turn, "role"), "Missing role",
 			fmt.Sprintf(`%s has no role: each message needs "role" and "content"`, messageName(turn)))
 	}
-	if !m.hasContent && suggested&messageFieldBit("content") == 0 {
+	if m.seen&keyContent == 0 && suggested&keyContent == 0 {
 		p.fail(messageField(turn, "content"), "Missing content",
 			fmt.Sprintf(`%s has no content: each message needs "role" and "content"`, messageName(turn)))
 	}
@@ -542,12 +540,12 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 		return err
 	}
 	var dst *span
-	var has *bool
+	var bit int
 	switch string(p.key) {
 	case "role":
-		dst, has = &m.role, &m.hasRole
+		dst, bit = &m.role, keyRole
 	case "content":
-		dst, has = &m.content, &m.hasContent
+		dst, bit = &m.content, keyContent
 	}
 	switch {
 	case dst == nil:
@@ -556,13 +554,13 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 		if p.faulty() {
 			p.checkText(messageField(turn, fieldName(string(p.key))), nil)
 		}
-	case *has:
+	case m.seen&bit != 0:
 		p.fail(messageField(turn, string(p.key)), "Repeated key",
 			fmt.Sprintf("%s has %s more than once; keep one", messageName(turn), string(p.key)))
 		err = lx.skipValue(c, 2)
 		p.checkText(messageField(turn, string(p.key)), nil)
 	case c == '"':
-		*has = true
+		m.seen |= bit
 		start := len(p.strs)
 		var verbatim bool
 		p.strs, verbatim, err = lx.readString(p.strs, true)
@@ -571,7 +569,7 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 			p.checkText(messageField(turn, string(p.key)), p.strs[start:])
 		}
 	default:
-		*has = true
+		m.seen |= bit
 		name := string(p.key)
 		err = lx.skipValue(c, 2)
 		p.fail(messageField(turn, name), "Invalid "+name,
