@@ -184,8 +184,7 @@ type keyGroup struct {
 
 // warning gathers the occurrences of one kind of warning.
 type warning struct {
-	kind  warningKind
-	order int // when its kind first occurred, to list warnings in that order
+	kind warningKind
 	placeList
 	keys      []*keyGroup // warnUnknownKey: in order of first occurrence
 	keyIndex  map[string]*keyGroup
@@ -203,8 +202,8 @@ type collector struct {
 	problems []Problem // errors
 	errors   int
 	tooMany  bool
-	warnings [numWarningKinds]*warning
-	kinds    int // kinds of warnings met so far
+	warnings [numWarningKinds]*warning // by kind
+	order    []*warning                // in the order their kinds first occurred
 }
 
 // full reports whether the scan should stop: MaxErrors errors were listed and
@@ -227,9 +226,9 @@ func (c *collector) addError(row, line int, field, summary, detail string) {
 func (c *collector) warning(kind warningKind, row, line int, field string) *warning {
 	w := c.warnings[kind]
 	if w == nil {
-		w = &warning{kind: kind, order: c.kinds, row: row, line: line, field: field, oneRow: true, oneFd: true}
-		c.kinds++
+		w = &warning{kind: kind, row: row, line: line, field: field, oneRow: true, oneFd: true}
 		c.warnings[kind] = w
+		c.order = append(c.order, w)
 		return w
 	}
 	w.oneRow = w.oneRow && row == w.row
@@ -293,13 +292,7 @@ func (c *collector) finish() []Problem {
 			Detail:  fmt.Sprintf("more errors were not listed: the check stopped after %d errors; fix these and plan again", MaxErrors),
 		})
 	}
-	warnings := make([]*warning, c.kinds)
-	for _, w := range c.warnings {
-		if w != nil {
-			warnings[w.order] = w
-		}
-	}
-	for _, w := range warnings {
+	for _, w := range c.order {
 		c.problems = append(c.problems, w.problem(c.file))
 	}
 	return c.problems
