@@ -52,7 +52,7 @@ func benchSource(b *testing.B, format Format, n int) []byte {
 		}
 	case FormatCSV:
 		w := csv.NewWriter(&buf)
-		if err := w.Write(csvColumns); err != nil {
+		if err := w.Write(rowFields); err != nil {
 			b.Fatal(err)
 		}
 		for i := range n {

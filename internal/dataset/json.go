@@ -153,18 +153,9 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 		lx.pos++
 	} else {
 		for {
-			if !ok || c != '"' {
-				return lx.unexpected(c, ok, "a key in double quotes")
-			}
 			var err error
-			if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
+			if c, err = p.readKey(c, ok); err != nil {
 				return err
-			}
-			if err := lx.expect(':', "':' after a key"); err != nil {
-				return err
-			}
-			if c, ok = lx.skipSpace(); !ok {
-				return lx.unexpected(c, ok, "a value")
 			}
 			if p.faulty() {
 				p.keyFault("")
@@ -187,7 +178,7 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	suggested := p.settleMisspelt(0, rowFieldBit, p.seen, "of a row are conv_prefix, response, ground_truth and context")
+	suggested := p.settleMisspelt(0, rowFieldBit, p.seen, "a row", rowFieldList)
 	if p.seen&keyConvPrefix == 0 && suggested&keyConvPrefix == 0 {
 		p.fail("conv_prefix", "Missing conv_prefix",
 			`conv_prefix is missing: each row needs the conversation so far, e.g. "conv_prefix": [{"role": "user", "content": "..."}]`)
@@ -202,6 +193,27 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 		p.s.accept(p, row, line)
 	}
 	return nil
+}
+
+// readKey reads the key of an object that starts with c (already peeked;
+// ok is false at the end of the input) into p.key, and the ':' after it. It
+// returns the first byte of the value that follows.
+func (p *rowParser) readKey(c byte, ok bool) (byte, error) {
+	lx := p.lx
+	if !ok || c != '"' {
+		return 0, lx.unexpected(c, ok, "a key in double quotes")
+	}
+	var err error
+	if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
+		return 0, err
+	}
+	if err := lx.expect(':', "':' after a key"); err != nil {
+		return 0, err
+	}
+	if c, ok = lx.skipSpace(); !ok {
+		return 0, lx.unexpected(c, ok, "a value")
+	}
+	return c, nil
 }
 
 // rowFieldBit is the bit of rowParser.seen for a field of a row.
@@ -280,11 +292,11 @@ func (p *rowParser) unknownKey(where string, keys *keyNames) {
 // settleMisspelt decides, at the end of an object, about the keys near a
 // field's name: a misspelling (an error, since the field would silently go
 // missing) when the object lacks that field, else an extra key (a warning).
-// bit maps a field to its bit in seen, the fields the object has; fields
-// ends the error's sentence "The fields ...". The object's keys are
-// p.misspelt[from:]: a message's follow its row's. It returns the bits of the
-// fields a misspelling was reported for.
-func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, fields string) (suggested int) {
+// bit maps a field to its bit in seen, the fields the object has; the
+// error ends "The fields of <object> are <fields>". The object's keys are
+// p.misspelt[from:]: a message's follow its row's. It returns the bits of
+// the fields a misspelling was reported for.
+func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, object, fields string) (suggested int) {
 	for _, m := range p.misspelt[from:] {
 		if seen&bit(m.near) != 0 {
 			p.s.c.addUnknownKey(p.row, p.line, m.where, m.field, m.name)
@@ -292,7 +304,7 @@ func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, fie
 		}
 		suggested |= bit(m.near)
 		p.fail(m.field, "Misspelt key",
-			fmt.Sprintf("%s is not a field; did you mean %s? The fields %s", m.field, m.near, fields))
+			fmt.Sprintf("%s is not a field; did you mean %s? The fields of %s are %s", m.field, m.near, object, fields))
 	}
 	p.misspelt = p.misspelt[:from]
 	return suggested
@@ -348,9 +360,6 @@ func (p *rowParser) markSeen(bit int, name string) {
 	}
 	p.seen |= bit
 }
-
-// rowFields are the keys of a row.
-var rowFields = []string{"conv_prefix", "response", "ground_truth", "context"}
 
 func (p *rowParser) parseField(c byte) error {
 	lx := p.lx
@@ -488,10 +497,11 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 		lx.pos++
 	} else {
 		for {
-			if !ok || c != '"' {
-				return lx.unexpected(c, ok, "a key in double quotes")
+			var err error
+			if c, err = p.readKey(c, ok); err != nil {
+				return err
 			}
-			if err := p.parseMessageField(m, turn); err != nil {
+			if err = p.parseMessageField(c, m, turn); err != nil {
 				return err
 			}
 			c, ok = lx.skipSpace()
@@ -505,7 +515,7 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	suggested := p.settleMisspelt(mark, messageFieldBit, m.seen, "of a message are role and content")
+	suggested := p.settleMisspelt(mark, messageFieldBit, m.seen, "a message", "role and content")
 	if m.seen&keyRole == 0 && suggested&keyRole == 0 {
 		p.fail(messageField(turn, "role"), "Missing role",
 			fmt.Sprintf(`%s has no role: each message needs "role" and "content"`, messageName(turn)))
@@ -517,20 +527,11 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 	return nil
 }
 
-// parseMessageField reads one key of a message and its value.
-func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
+// parseMessageField reads the value, which starts with c, of the key of a
+// message just read.
+func (p *rowParser) parseMessageField(c byte, m *msgSpans, turn int) error {
 	lx := p.lx
 	var err error
-	if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
-		return err
-	}
-	if err := lx.expect(':', "':' after a key"); err != nil {
-		return err
-	}
-	c, ok := lx.skipSpace()
-	if !ok {
-		return lx.unexpected(c, ok, "a value")
-	}
 	if p.faulty() {
 		p.keyFault(messageField(turn, ""))
 		err = lx.skipValue(c, 2)
