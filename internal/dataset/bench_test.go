@@ -52,7 +52,7 @@ func benchSource(b *testing.B, format Format, n int) []byte {
 		}
 	case FormatCSV:
 		w := csv.NewWriter(&buf)
-		if err := w.Write(csvColumns); err != nil {
+		if err := w.Write(rowFields); err != nil {
 			b.Fatal(err)
 		}
 		for i := range n {
@@ -115,6 +115,46 @@ func BenchmarkScanCSV100k(b *testing.B)   { benchmarkScan(b, FormatCSV, 100_000,
 // uploader needs them.
 func BenchmarkScanJSONL100kWithFunc(b *testing.B) {
 	benchmarkScan(b, FormatJSONL, 100_000, func(int, *Row) error { return nil })
+}
+
+// With a CanonicalRowFunc that reads only each row's canonical JSON, as a
+// check without match keys does: no Row need be made.
+func BenchmarkScanJSONL100kCanonical(b *testing.B) {
+	var n int
+	benchmarkScanCanonical(b, benchSource(b, FormatJSONL, 100_000), 100_000, func(r ScannedRow) error {
+		n += len(r.Canonical)
+		return nil
+	})
+}
+
+// Every row has a key that is not part of a row, as files exported with
+// their metadata have: each occurrence is a warning's place.
+func BenchmarkScanJSONL100kUnknownKey(b *testing.B) {
+	const n = 100_000
+	var buf bytes.Buffer
+	for i := range n {
+		r := benchRow(i)
+		line := r.AppendCanonical(nil)
+		buf.Write(line[:len(line)-1])
+		fmt.Fprintf(&buf, `,"metadata":{"source":"export","id":%d}}`+"\n", i)
+	}
+	benchmarkScanCanonical(b, buf.Bytes(), n, nil)
+}
+
+// benchmarkScanCanonical is benchmarkScan over given data, with a
+// CanonicalRowFunc and warnings allowed.
+func benchmarkScanCanonical(b *testing.B, data []byte, n int, fn CanonicalRowFunc) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu := cpuTime(b)
+	for b.Loop() {
+		sum, err := scan(bytes.NewReader(data), FormatJSONL, "bench", fn)
+		if err != nil || sum.HasErrors() || sum.Rows != n {
+			b.Fatalf("scan: %v, %d rows, problems %v", err, sum.Rows, sum.Problems)
+		}
+	}
+	reportCPUThroughput(b, cpu, len(data))
+	b.ReportMetric(float64(len(data))/float64(n), "bytes/row")
 }
 
 // BenchmarkSHA256 is the floor: hashing the same bytes with Go's SHA-256.

@@ -19,12 +19,6 @@ func usualRole[S ~string | ~[]byte](role S) bool {
 
 const usualRoles = "system, user, assistant, tool, developer or function"
 
-// checkRow applies the checks that do not depend on where a row came from
-// to a Row (inline in Terraform, or read from a CSV file).
-func (s *scanner) checkRow(r *Row, row, line int) {
-	checkRoles(&s.c, row, line, len(r.ConvPrefix), func(i int) string { return r.ConvPrefix[i].Role }, r.Response.Role)
-}
-
 // checkRoles applies the checks that do not depend on where a row came from,
 // the ones a row whose types are right can still fail, to a row with n turns
 // whose turn i has the role role(i). It is generic so that the JSON parser
@@ -102,8 +96,9 @@ func CheckRows(rows []Row) *Summary {
 	s := newScanner("", nil)
 	for i := range rows {
 		s.rows++
-		s.checkRow(&rows[i], i+1, 0)
-		s.accept(&rows[i], i+1, 0)
+		r := &rows[i]
+		checkRoles(&s.c, i+1, 0, len(r.ConvPrefix), func(i int) string { return r.ConvPrefix[i].Role }, r.Response.Role)
+		s.accept(r, i+1, 0)
 		if s.stopped() {
 			break
 		}

@@ -47,10 +47,10 @@ func checkScan(t *testing.T, format Format, data []byte) {
 		}
 		lastLine = r.Line
 		// The canonical JSON handed over is what encoding the row gives.
-		if want := r.Row.AppendCanonical(nil); !bytes.Equal(r.Canonical, want) {
+		if want := r.Row().AppendCanonical(nil); !bytes.Equal(r.Canonical, want) {
 			t.Fatalf("row %d: canonical %s, want %s", r.Index, r.Canonical, want)
 		}
-		rows = append(rows, *r.Row)
+		rows = append(rows, *r.Row())
 		return nil
 	})
 	if err != nil {

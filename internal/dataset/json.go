@@ -14,9 +14,15 @@ type span struct {
 
 // msgSpans is a message being parsed.
 type msgSpans struct {
-	role, content       span
-	hasRole, hasContent bool
+	role, content span
+	seen          int // keys met, as bits: keyRole, keyContent
 }
+
+// Keys of a message, as bits of msgSpans.seen.
+const (
+	keyRole = 1 << iota
+	keyContent
+)
 
 // Keys of a row, as bits of rowParser.seen.
 const (
@@ -50,6 +56,9 @@ type rowParser struct {
 	// that field too, known only at its end.
 	misspelt []misspeltKey
 
+	// The unknown keys met in rows and in messages.
+	rowKeys, msgKeys keyNames
+
 	r Row // the row handed on
 }
 
@@ -62,7 +71,42 @@ type misspeltKey struct {
 }
 
 func newRowParser(lx *lexer, s *scanner) *rowParser {
-	return &rowParser{lx: lx, s: s}
+	return &rowParser{lx: lx, s: s, rowKeys: keyNames{fields: rowFields}, msgKeys: keyNames{fields: messageFields}}
+}
+
+// keyNames is what the unknown keys of one kind of object (a row or a
+// message) give, worked out once per name: in a file whose rows all have the
+// same extra key, only its first occurrence measures edit distances.
+type keyNames struct {
+	fields []string // the object's fields
+	names  map[string]keyName
+}
+
+// keyName is what an unknown key gives.
+type keyName struct {
+	name  string // the key
+	field string // the key as a Field (fieldName)
+	near  string // the field it is near (nearField), or ""
+}
+
+// maxKeyNames is how many names a keyNames keeps: a file whose keys are
+// data (a new one in each row) would otherwise make it as large as its keys.
+const maxKeyNames = 1000
+
+// of returns what the key key gives.
+func (k *keyNames) of(key []byte) keyName {
+	if n, ok := k.names[string(key)]; ok {
+		return n
+	}
+	name := string(key)
+	n := keyName{name: name, field: fieldName(name), near: nearField(name, k.fields)}
+	if len(k.names) < maxKeyNames {
+		if k.names == nil {
+			k.names = make(map[string]keyName)
+		}
+		k.names[name] = n
+	}
+	return n
 }
 
 func (p *rowParser) fail(field, summary, detail string) {
@@ -109,18 +153,9 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 		lx.pos++
 	} else {
 		for {
-			if !ok || c != '"' {
-				return lx.unexpected(c, ok, "a key in double quotes")
-			}
 			var err error
-			if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
+			if c, err = p.readKey(c, ok); err != nil {
 				return err
-			}
-			if err := lx.expect(':', "':' after a key"); err != nil {
-				return err
-			}
-			if c, ok = lx.skipSpace(); !ok {
-				return lx.unexpected(c, ok, "a value")
 			}
 			if p.faulty() {
 				p.keyFault("")
@@ -143,7 +178,7 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	suggested := p.settleMisspelt(0, rowFieldBit, p.seen, "of a row are conv_prefix, response, ground_truth and context")
+	suggested := p.settleMisspelt(0, rowFieldBit, p.seen, "a row", rowFieldList)
 	if p.seen&keyConvPrefix == 0 && suggested&keyConvPrefix == 0 {
 		p.fail("conv_prefix", "Missing conv_prefix",
 			`conv_prefix is missing: each row needs the conversation so far, e.g. "conv_prefix": [{"role": "user", "content": "..."}]`)
@@ -158,6 +193,27 @@ func (p *rowParser) parseRow(c byte, row, line int) error {
 		p.s.accept(p, row, line)
 	}
 	return nil
+}
+
+// readKey reads the key of an object that starts with c (already peeked;
+// ok is false at the end of the input) into p.key, and the ':' after it. It
+// returns the first byte of the value that follows.
+func (p *rowParser) readKey(c byte, ok bool) (byte, error) {
+	lx := p.lx
+	if !ok || c != '"' {
+		return 0, lx.unexpected(c, ok, "a key in double quotes")
+	}
+	var err error
+	if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
+		return 0, err
+	}
+	if err := lx.expect(':', "':' after a key"); err != nil {
+		return 0, err
+	}
+	if c, ok = lx.skipSpace(); !ok {
+		return 0, lx.unexpected(c, ok, "a value")
+	}
+	return c, nil
 }
 
 // rowFieldBit is the bit of rowParser.seen for a field of a row.
@@ -215,48 +271,40 @@ func (p *rowParser) keyFault(where string) {
 	*f = textFault{}
 }
 
-// unknownKey notes a key that is not a field of the object it is in. where
-// names the object: "" for the row, e.g. "conv_prefix[0]" for a message.
-// A key near a field's name may be a misspelling, decided at the object's end
-// (settleMisspelt); any other is a warning: it is dropped, not uploaded.
-func (p *rowParser) unknownKey(where string, fields []string) {
-	field := fieldName(string(p.key))
+// unknownKey notes the key just read, which is not a field of the object it
+// is in. where names the object: "" for the row, e.g. "conv_prefix[0]" for a
+// message; keys are the object's. A key near a field's name may be a
+// misspelling, decided at the object's end (settleMisspelt); any other is a
+// warning: it is dropped, not uploaded.
+func (p *rowParser) unknownKey(where string, keys *keyNames) {
+	k := keys.of(p.key)
+	field := k.field
 	if where != "" {
 		field = where + "." + field
 	}
-	if near := nearField(p.key, fields); near != "" {
-		p.misspelt = append(p.misspelt, misspeltKey{where: where, field: field, name: string(p.key), near: near})
+	if k.near != "" {
+		p.misspelt = append(p.misspelt, misspeltKey{where: where, field: field, name: k.name, near: k.near})
 		return
 	}
-	p.warnUnknownKey(where, field, string(p.key))
-}
-
-func (p *rowParser) warnUnknownKey(where, field, name string) {
-	p.s.c.addUnknownKey(p.row, p.line, field, func() string {
-		what := "the row"
-		if where != "" {
-			what = where
-		}
-		return fmt.Sprintf("%s has the key %s", what, quoteShort(name))
-	})
+	p.s.c.addUnknownKey(p.row, p.line, where, field, k.name)
 }
 
 // settleMisspelt decides, at the end of an object, about the keys near a
 // field's name: a misspelling (an error, since the field would silently go
 // missing) when the object lacks that field, else an extra key (a warning).
-// bit maps a field to its bit in seen, the fields the object has; fields
-// ends the error's sentence "The fields ...". The object's keys are
-// p.misspelt[from:]: a message's follow its row's. It returns the bits of the
-// fields a misspelling was reported for.
-func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, fields string) (suggested int) {
+// bit maps a field to its bit in seen, the fields the object has; the
+// error ends "The fields of <object> are <fields>". The object's keys are
+// p.misspelt[from:]: a message's follow its row's. It returns the bits of
+// the fields a misspelling was reported for.
+func (p *rowParser) settleMisspelt(from int, bit func(string) int, seen int, object, fields string) (suggested int) {
 	for _, m := range p.misspelt[from:] {
 		if seen&bit(m.near) != 0 {
-			p.warnUnknownKey(m.where, m.field, m.name)
+			p.s.c.addUnknownKey(p.row, p.line, m.where, m.field, m.name)
 			continue
 		}
 		suggested |= bit(m.near)
 		p.fail(m.field, "Misspelt key",
-			fmt.Sprintf("%s is not a field; did you mean %s? The fields %s", m.field, m.near, fields))
+			fmt.Sprintf("%s is not a field; did you mean %s? The fields of %s are %s", m.field, m.near, object, fields))
 	}
 	p.misspelt = p.misspelt[:from]
 	return suggested
@@ -313,9 +361,6 @@ func (p *rowParser) markSeen(bit int, name string) {
 	p.seen |= bit
 }
 
-// rowFields are the keys of a row.
-var rowFields = []string{"conv_prefix", "response", "ground_truth", "context"}
-
 func (p *rowParser) parseField(c byte) error {
 	lx := p.lx
 	switch string(p.key) {
@@ -350,7 +395,7 @@ func (p *rowParser) parseField(c byte) error {
 		p.checkText("context", nil)
 		return nil
 	}
-	p.unknownKey("", rowFields)
+	p.unknownKey("", &p.rowKeys)
 	err := lx.skipValue(c, 1)
 	if p.faulty() {
 		p.checkText(fieldName(string(p.key)), nil)
@@ -420,14 +465,13 @@ func messageName(turn int) string {
 // messageFields are the keys of a message.
 var messageFields = []string{"role", "content"}
 
-// messageFieldBit is the bit of a message's field in what parseMessage
-// settles misspellings with.
+// messageFieldBit is the bit of msgSpans.seen for a field of a message.
 func messageFieldBit(name string) int {
 	switch name {
 	case "role":
-		return 1
+		return keyRole
 	case "content":
-		return 2
+		return keyContent
 	}
 	return 0
 }
@@ -453,10 +497,11 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 		lx.pos++
 	} else {
 		for {
-			if !ok || c != '"' {
-				return lx.unexpected(c, ok, "a key in double quotes")
+			var err error
+			if c, err = p.readKey(c, ok); err != nil {
+				return err
 			}
-			if err := p.parseMessageField(m, turn); err != nil {
+			if err = p.parseMessageField(c, m, turn); err != nil {
 				return err
 			}
 			c, ok = lx.skipSpace()
@@ -470,39 +515,23 @@ func (p *rowParser) parseMessage(c byte, m *msgSpans, turn int) error {
 			c, ok = lx.skipSpace()
 		}
 	}
-	has := 0
-	if m.hasRole {
-		has |= messageFieldBit("role")
-	}
-	if m.hasContent {
-		has |= messageFieldBit("content")
-	}
-	suggested := p.settleMisspelt(mark, messageFieldBit, has, "of a message are role and content")
-	if !m.hasRole && suggested&messageFieldBit("role") == 0 {
+	suggested := p.settleMisspelt(mark, messageFieldBit, m.seen, "a message", "role and content")
+	if m.seen&keyRole == 0 && suggested&keyRole == 0 {
 		p.fail(messageField(turn, "role"), "Missing role",
 			fmt.Sprintf(`%s has no role: each message needs "role" and "content"`, messageName(turn)))
 	}
-	if !m.hasContent && suggested&messageFieldBit("content") == 0 {
+	if m.seen&keyContent == 0 && suggested&keyContent == 0 {
 		p.fail(messageField(turn, "content"), "Missing content",
 			fmt.Sprintf(`%s has no content: each message needs "role" and "content"`, messageName(turn)))
 	}
 	return nil
 }
 
-// parseMessageField reads one key of a message and its value.
-func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
+// parseMessageField reads the value, which starts with c, of the key of a
+// message just read.
+func (p *rowParser) parseMessageField(c byte, m *msgSpans, turn int) error {
 	lx := p.lx
 	var err error
-	if p.key, _, err = lx.readString(p.key[:0], true); err != nil {
-		return err
-	}
-	if err := lx.expect(':', "':' after a key"); err != nil {
-		return err
-	}
-	c, ok := lx.skipSpace()
-	if !ok {
-		return lx.unexpected(c, ok, "a value")
-	}
 	if p.faulty() {
 		p.keyFault(messageField(turn, ""))
 		err = lx.skipValue(c, 2)
@@ -512,27 +541,27 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 		return err
 	}
 	var dst *span
-	var has *bool
+	var bit int
 	switch string(p.key) {
 	case "role":
-		dst, has = &m.role, &m.hasRole
+		dst, bit = &m.role, keyRole
 	case "content":
-		dst, has = &m.content, &m.hasContent
+		dst, bit = &m.content, keyContent
 	}
 	switch {
 	case dst == nil:
-		p.unknownKey(messageField(turn, ""), messageFields)
+		p.unknownKey(messageField(turn, ""), &p.msgKeys)
 		err = lx.skipValue(c, 2)
 		if p.faulty() {
 			p.checkText(messageField(turn, fieldName(string(p.key))), nil)
 		}
-	case *has:
+	case m.seen&bit != 0:
 		p.fail(messageField(turn, string(p.key)), "Repeated key",
 			fmt.Sprintf("%s has %s more than once; keep one", messageName(turn), string(p.key)))
 		err = lx.skipValue(c, 2)
 		p.checkText(messageField(turn, string(p.key)), nil)
 	case c == '"':
-		*has = true
+		m.seen |= bit
 		start := len(p.strs)
 		var verbatim bool
 		p.strs, verbatim, err = lx.readString(p.strs, true)
@@ -541,7 +570,7 @@ func (p *rowParser) parseMessageField(m *msgSpans, turn int) error {
 			p.checkText(messageField(turn, string(p.key)), p.strs[start:])
 		}
 	default:
-		*has = true
+		m.seen |= bit
 		name := string(p.key)
 		err = lx.skipValue(c, 2)
 		p.fail(messageField(turn, name), "Invalid "+name,
@@ -644,16 +673,9 @@ func parseInt64[S ~string | ~[]byte](b S) (int64, bool) {
 	return int64(u), true
 }
 
-// ownedRow holds, in one allocation, what a Row handed to a RowFunc points
-// to: the row's strings are a second allocation, shared by all its fields.
-type ownedRow struct {
-	gt   int64
-	ctx  string
-	msgs [3]Message // conv_prefix when it has at most 3 turns
-}
-
 // build makes the Row handed to fn from what was parsed. fn may keep it: its
-// strings, slices and pointers are its own.
+// strings, slices and pointers are its own. The strings are one allocation,
+// shared by all the row's fields.
 func (p *rowParser) build() *Row {
 	r := &p.r
 	all := string(p.strs)

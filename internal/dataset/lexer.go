@@ -31,6 +31,9 @@ type lexer struct {
 	// split is set when a line ended inside a value: in JSONL, a row
 	// written across several lines.
 	split bool
+
+	// number holds the text of a number skipValue reads, reused.
+	number []byte
 }
 
 const (
@@ -494,7 +497,8 @@ func (lx *lexer) skipValue(c byte, depth int) error {
 	case c == 't' || c == 'f' || c == 'n':
 		return lx.readLiteral(c)
 	case c == '-' || (c >= '0' && c <= '9'):
-		_, _, _, err := lx.readNumber(nil)
+		var err error
+		lx.number, _, _, err = lx.readNumber(lx.number[:0])
 		return err
 	case c == '[':
 		lx.pos++

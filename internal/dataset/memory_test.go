@@ -61,7 +61,7 @@ func (s *rowStream) writeRow() error {
 	case FormatCSV:
 		w := csv.NewWriter(&s.pending)
 		if i == 0 {
-			if err := w.Write(csvColumns); err != nil {
+			if err := w.Write(rowFields); err != nil {
 				return err
 			}
 		}

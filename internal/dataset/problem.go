@@ -184,8 +184,7 @@ type keyGroup struct {
 
 // warning gathers the occurrences of one kind of warning.
 type warning struct {
-	kind  warningKind
-	order int // when its kind first occurred, to list warnings in that order
+	kind warningKind
 	placeList
 	keys      []*keyGroup // warnUnknownKey: in order of first occurrence
 	keyIndex  map[string]*keyGroup
@@ -203,8 +202,8 @@ type collector struct {
 	problems []Problem // errors
 	errors   int
 	tooMany  bool
-	warnings [numWarningKinds]*warning
-	kinds    int // kinds of warnings met so far
+	warnings [numWarningKinds]*warning // by kind
+	order    []*warning                // in the order their kinds first occurred
 }
 
 // full reports whether the scan should stop: MaxErrors errors were listed and
@@ -227,9 +226,9 @@ func (c *collector) addError(row, line int, field, summary, detail string) {
 func (c *collector) warning(kind warningKind, row, line int, field string) *warning {
 	w := c.warnings[kind]
 	if w == nil {
-		w = &warning{kind: kind, order: c.kinds, row: row, line: line, field: field, oneRow: true, oneFd: true}
-		c.kinds++
+		w = &warning{kind: kind, row: row, line: line, field: field, oneRow: true, oneFd: true}
 		c.warnings[kind] = w
+		c.order = append(c.order, w)
 		return w
 	}
 	w.oneRow = w.oneRow && row == w.row
@@ -250,10 +249,10 @@ func (c *collector) addWarning(kind warningKind, row, line int, field, text stri
 	c.warning(kind, row, line, field).add(place{row, line, text})
 }
 
-// addUnknownKey records a key that is not part of the schema. field names it
-// (e.g. "id", "conv_prefix[0].name"); text describes a single occurrence,
-// e.g. `the row has the key "id"`, and is called only for a key not seen yet.
-func (c *collector) addUnknownKey(row, line int, field string, text func() string) {
+// addUnknownKey records a key, name, that is not part of the schema, in the
+// object where: "" for the row, e.g. "conv_prefix[0]" for a message. field
+// names it (e.g. "id", "conv_prefix[0].name").
+func (c *collector) addUnknownKey(row, line int, where, field, name string) {
 	w := c.warning(warnUnknownKey, row, line, field)
 	w.count++
 	g := w.keyIndex[field]
@@ -265,11 +264,21 @@ func (c *collector) addUnknownKey(row, line int, field string, text func() strin
 		if w.keyIndex == nil {
 			w.keyIndex = make(map[string]*keyGroup)
 		}
-		g = &keyGroup{field: strings.Clone(field), text: text()}
+		g = &keyGroup{field: field, text: unknownKeyText(where, name)}
 		w.keys = append(w.keys, g)
 		w.keyIndex[g.field] = g
 	}
 	g.add(place{row: row, line: line})
+}
+
+// unknownKeyText describes a single occurrence of an unknown key, e.g.
+// `the row has the key "id"`.
+func unknownKeyText(where, name string) string {
+	what := "the row"
+	if where != "" {
+		what = where
+	}
+	return fmt.Sprintf("%s has the key %s", what, quoteShort(name))
 }
 
 // finish completes the list: the errors in the order found, "too many
@@ -283,13 +292,7 @@ func (c *collector) finish() []Problem {
 			Detail:  fmt.Sprintf("more errors were not listed: the check stopped after %d errors; fix these and plan again", MaxErrors),
 		})
 	}
-	warnings := make([]*warning, c.kinds)
-	for _, w := range c.warnings {
-		if w != nil {
-			warnings[w.order] = w
-		}
-	}
-	for _, w := range warnings {
+	for _, w := range c.order {
 		c.problems = append(c.problems, w.problem(c.file))
 	}
 	return c.problems

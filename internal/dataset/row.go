@@ -3,6 +3,7 @@ package dataset
 import (
 	"crypto/sha256"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -20,6 +21,14 @@ type Row struct {
 	GroundTruth *int64    `json:"ground_truth,omitempty"`
 	Context     *string   `json:"context,omitempty"`
 }
+
+// rowFields are the fields of a row, in the order of its canonical JSON: the
+// keys of a row in JSON and the columns of a CSV file.
+var rowFields = []string{"conv_prefix", "response", "ground_truth", "context"}
+
+// rowFieldList names rowFields in a sentence: "conv_prefix, response,
+// ground_truth and context".
+var rowFieldList = strings.Join(rowFields[:len(rowFields)-1], ", ") + " and " + rowFields[len(rowFields)-1]
 
 // Digest is a truncated SHA-256 of a row's canonical form. 128 bits keep the
 // chance of a collision among even millions of rows negligible while halving

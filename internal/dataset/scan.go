@@ -31,19 +31,37 @@ func (s *Summary) HasErrors() bool {
 // kept. Returning an error stops the scan and Scan returns that error.
 type RowFunc func(index int, row *Row) error
 
-// ScannedRow is one valid row as a scan hands it on.
+// ScannedRow is one valid row as a scan hands it on. It is only valid during
+// the call it is handed to.
 type ScannedRow struct {
 	Index int // 0-based position in the source
 	Line  int // 1-based line of the file where the row starts; 0 for inline rows
-	// Row is only valid during the call: the Row it points to is reused.
-	// Its strings, slices and pointers are not, so a copy of the value
-	// (*Row) may be kept.
-	Row *Row
 	// Canonical is the row's canonical JSON (see Row.AppendCanonical), which
 	// the scan encodes anyway to hash the source: a caller that needs it,
-	// for a digest or a request body, need not encode the row again. It is
-	// only valid during the call.
+	// for a digest or a request body, need not encode the row again.
 	Canonical []byte
+
+	row *lazyRow
+}
+
+// Row returns the row. It is made at the first call for a row, so that a
+// caller that needs only Canonical does not pay for it; later calls during
+// the same call of the function return the same Row. The Row it points to
+// is reused. Its strings, slices and pointers are not, so a copy of the
+// value (*Row) may be kept.
+func (r ScannedRow) Row() *Row { return r.row.get() }
+
+// lazyRow is the row being handed on, made from its source when asked for.
+type lazyRow struct {
+	src rowSource
+	row *Row
+}
+
+func (l *lazyRow) get() *Row {
+	if l.row == nil {
+		l.row = l.src.build()
+	}
+	return l.row
 }
 
 // CanonicalRowFunc is called for each valid row in source order, with its
@@ -56,7 +74,7 @@ func (fn RowFunc) withCanonical() CanonicalRowFunc {
 	if fn == nil {
 		return nil
 	}
-	return func(r ScannedRow) error { return fn(r.Index, r.Row) }
+	return func(r ScannedRow) error { return fn(r.Index, r.Row()) }
 }
 
 // ScanFile reads the file at path once, as a stream, validates every row, and
@@ -140,6 +158,7 @@ func scan(r io.Reader, format Format, name string, fn CanonicalRowFunc) (*Summar
 type scanner struct {
 	c     collector
 	fn    CanonicalRowFunc
+	cur   lazyRow      // the row handed to fn
 	out   *ArrayWriter // hashes the canonical array; its destination is nil
 	rows  int          // rows seen, valid or not
 	fnErr error        // what fn returned (or the hashing writer's error, not expected)
@@ -162,10 +181,18 @@ type canonicalEncoder interface {
 }
 
 // rowSource is a checked row as a format holds it: it encodes the row's
-// canonical JSON, and makes the Row handed to fn only when there is one.
+// canonical JSON, and makes the Row handed to fn only when fn asks for it
+// (ScannedRow.Row).
 type rowSource interface {
 	canonicalEncoder
 	build() *Row
+}
+
+// ownedRow holds, in one allocation, what a Row handed to fn points to.
+type ownedRow struct {
+	gt   int64
+	ctx  string
+	msgs [3]Message // conv_prefix when it has at most 3 turns
 }
 
 func (r *Row) appendCanonical(dst []byte) []byte { return r.AppendCanonical(dst) }
@@ -185,9 +212,11 @@ func (s *scanner) accept(src rowSource, row, line int) {
 		return
 	}
 	if s.fn != nil {
-		if err := s.fn(ScannedRow{Index: row - 1, Line: line, Row: src.build(), Canonical: canonical}); err != nil {
+		s.cur = lazyRow{src: src}
+		if err := s.fn(ScannedRow{Index: row - 1, Line: line, Canonical: canonical, row: &s.cur}); err != nil {
 			s.fnErr = err
 		}
+		s.cur = lazyRow{}
 	}
 }
 

@@ -56,7 +56,7 @@ func (p *previewCapture) offer(r dataset.ScannedRow, digest dataset.Digest) {
 	if r.Index < len(p.recorded) && p.recorded[r.Index].Digest == digest {
 		return
 	}
-	p.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row, previewWidth)}
+	p.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row(), previewWidth)}
 }
 
 // uploadPreview is upload_preview for a plan: one line for each row the
@@ -112,7 +112,7 @@ func (s *source) readPreviews(want []int, capture *previewCapture) error {
 	}
 	_, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
 		if missing[r.Index] {
-			capture.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row, previewWidth)}
+			capture.rows[r.Index] = previewRow{line: r.Line, text: dataset.Preview(r.Row(), previewWidth)}
 			delete(missing, r.Index)
 		}
 		if len(missing) == 0 {

@@ -113,7 +113,7 @@ func (s *source) check(withKeys bool, capture *previewCapture) (*checked, diag.D
 		summary, err := dataset.ScanFileCanonical(s.file, s.file, func(r dataset.ScannedRow) error {
 			f := rowsync.Fingerprint{Digest: dataset.DigestOfCanonical(r.Canonical)}
 			if withKeys {
-				f.Key = fp.MatchKey(r.Row)
+				f.Key = fp.MatchKey(r.Row())
 			}
 			c.fingerprints = append(c.fingerprints, f)
 			capture.offer(r, f.Digest)
@@ -152,7 +152,7 @@ func (s *source) addKeys(c *checked) error {
 		if r.Index >= len(c.fingerprints) || dataset.DigestOfCanonical(r.Canonical) != c.fingerprints[r.Index].Digest {
 			return fmt.Errorf("%w: row %d differs from the row checked before", upload.ErrSourceChanged, r.Index+1)
 		}
-		c.fingerprints[r.Index].Key = fp.MatchKey(r.Row)
+		c.fingerprints[r.Index].Key = fp.MatchKey(r.Row())
 		return nil
 	})
 	return err
@@ -241,7 +241,7 @@ func (s *source) rowsToSend(c *checked, send []bool) (rows iter.Seq[upload.Row],
 			if i >= len(send) {
 				return fmt.Errorf("it now has more than the %d rows planned", len(send))
 			}
-			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: r.Row, Canonical: r.Canonical}) {
+			if send[i] && !yield(upload.Row{Index: i, Digest: c.fingerprints[i].Digest, Row: r.Row(), Canonical: r.Canonical}) {
 				return errStopScan
 			}
 			return nil
