@@ -344,22 +344,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
 		return
 	}
-	if ex.dropAfterCommit || ex.gatewayTimeout || ex.gatewayReset {
-		// The application runs and stores, but its answer never leaves.
-		ex.w = &discardWriter{}
-		ex.route()
-		ex.w = rec
-		switch {
-		case ex.dropAfterCommit:
-			ex.drop()
-		case ex.gatewayTimeout:
-			ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
-		case ex.gatewayReset:
-			if entry.Fault.RetryAfter != "" {
-				rec.Header().Set("Retry-After", entry.Fault.RetryAfter)
-			}
-			ex.answer(*entry.Fault, http.StatusServiceUnavailable, "text/plain", envoyResetBody)
-		}
+	if ex.failAfterCommit() {
 		return
 	}
 	ex.route()
@@ -376,15 +361,11 @@ type exchange struct {
 	logged bool
 	// late is closed when a FaultLateCommit request ends (nil otherwise).
 	late chan struct{}
+}
 
-	// set by faults that act after the application has stored rows
-	dropAfterCommit bool
-	truncateStream  bool
-	dropOneRow      bool
-	gatewayTimeout  bool
-	gatewayReset    bool
-	reverseAnswer   bool
-	duplicateID     bool
+// faulted reports whether the request's fault is of kind k.
+func (ex *exchange) faulted(k FaultKind) bool {
+	return ex.entry.Fault != nil && ex.entry.Fault.Kind == k
 }
 
 // finishLog records the request once, with the status answered.

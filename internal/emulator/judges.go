@@ -145,7 +145,7 @@ func (ex *exchange) writeSmallAnswer(v any) {
 	if err != nil {
 		panic(err) // only the emulator's own values are marshalled
 	}
-	if !ex.truncateStream {
+	if !ex.faulted(FaultTruncatedStream) {
 		writeJSON(ex.w, http.StatusOK, v)
 		return
 	}

@@ -265,15 +265,15 @@ func (ex *exchange) respondUploaded(datasetID string, rows []parsedRow, ids []st
 // stored, unless a fault makes the answer misreport them.
 func (ex *exchange) answeredRows(rows []parsedRow, ids []string) ([]parsedRow, []string) {
 	switch {
-	case ex.dropOneRow && len(rows) > 0:
+	case ex.faulted(FaultWrongCount) && len(rows) > 0:
 		return rows[:len(rows)-1], ids[:len(ids)-1]
-	case ex.reverseAnswer:
+	case ex.faulted(FaultReorderedAnswer):
 		rows, ids = slices.Clone(rows), slices.Clone(ids)
 		slices.Reverse(rows)
 		slices.Reverse(ids)
-	case ex.duplicateID && len(rows) == 1:
+	case ex.faulted(FaultDuplicateIDs) && len(rows) == 1:
 		return []parsedRow{rows[0], rows[0]}, []string{ids[0], ids[0]}
-	case ex.duplicateID && len(rows) > 1:
+	case ex.faulted(FaultDuplicateIDs) && len(rows) > 1:
 		ids = slices.Clone(ids)
 		ids[1] = ids[0]
 	}
@@ -305,7 +305,7 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 
 	n := len(rows)
 	cut := -1
-	if ex.truncateStream {
+	if ex.faulted(FaultTruncatedStream) {
 		cut = n / 2
 	}
 	_ = bw.WriteByte('[')
