@@ -54,43 +54,28 @@ type judgeDashboardDTO struct {
 // createJudge serves POST /api/v1/judge/: it stores the judge and answers its
 // id as a JSON string. Names need not be unique.
 func (ex *exchange) createJudge() {
-	body, ok := ex.readJSONBody()
-	if !ok || !ex.authenticate() {
-		return
-	}
-	j, issues := validateJudgeCreate(ex.r.Header.Get("Content-Type"), body)
-	ex.entry.SpaceID = j.SpaceID
-	if len(issues) > 0 {
-		writeValidation(ex.w, issues)
-		return
-	}
-	if !ex.authorizeSpace(j.SpaceID) {
+	var j Judge
+	ok := ex.jsonRequest(func(f *bodyFields) string {
+		// JudgeCreateRequestDTO, field by field.
+		j = Judge{
+			OptimizePrompt:       f.boolean("optimize_prompt", true, false),
+			JudgeValues:          f.intList("judge_values"),
+			Name:                 f.str("name"),
+			BehaviorType:         f.enum("judge_behavior_type", judgeBehaviorTypes),
+			ModelName:            f.enum("model_name", judgeModelTypes),
+			ModelID:              f.nullableUUID("model_id"),
+			PromptTemplate:       f.nullableStr("prompt_template"),
+			SpaceID:              f.uuid("space_id"),
+			DatasetAnnotationIDs: f.uuidList("dataset_annotation_ids", false),
+		}
+		return j.SpaceID
+	})
+	if !ok {
 		return
 	}
 	id := ex.s.storeJudge(j)
 	ex.entry.Stored = 1
 	ex.writeSmallAnswer(id)
-}
-
-// validateJudgeCreate checks JudgeCreateRequestDTO field by field.
-func validateJudgeCreate(contentType string, body []byte) (Judge, []validationIssue) {
-	obj, issues := decodeJSONObject(contentType, body)
-	if obj == nil {
-		return Judge{}, issues
-	}
-	f := &bodyFields{obj: obj}
-	j := Judge{
-		OptimizePrompt:       f.boolean("optimize_prompt", true, false),
-		JudgeValues:          f.intList("judge_values"),
-		Name:                 f.str("name"),
-		BehaviorType:         f.enum("judge_behavior_type", judgeBehaviorTypes),
-		ModelName:            f.enum("model_name", judgeModelTypes),
-		ModelID:              f.nullableUUID("model_id"),
-		PromptTemplate:       f.nullableStr("prompt_template"),
-		SpaceID:              f.uuid("space_id"),
-		DatasetAnnotationIDs: f.uuidList("dataset_annotation_ids", false),
-	}
-	return j, f.issues
 }
 
 // routeSpaceJudges serves GET /api/v1/space/{space_id}/judges. It returns
