@@ -304,8 +304,20 @@ var apiRoutes = map[string]string{
 	uploadPath: http.MethodPost,
 	lookupPath: http.MethodPost,
 
-	judgeCreatePath: http.MethodPost,
-	assessRunPath:   http.MethodPost,
+	judgeCreatePath:  http.MethodPost,
+	spaceJudgesRoute: http.MethodGet,
+	assessRunPath:    http.MethodPost,
+}
+
+// routeKey is the key in apiRoutes of the route that serves path: the path
+// itself, or the template of a route with a path parameter.
+func routeKey(path string) string {
+	if rest, ok := strings.CutPrefix(path, spaceRoutePrefix); ok {
+		if space, tail, ok := strings.Cut(rest, "/"); ok && space != "" && tail == spaceJudgesSuffix {
+			return spaceJudgesRoute
+		}
+	}
+	return path
 }
 
 // ServeHTTP dispatches a request. The order follows the deployment: injected
@@ -395,11 +407,9 @@ func (ex *exchange) drop() {
 }
 
 func (ex *exchange) route() {
-	if ex.routeSpaceJudges() {
-		return
-	}
 	path := ex.r.URL.Path
-	method, known := apiRoutes[path]
+	key := routeKey(path)
+	method, known := apiRoutes[key]
 	if !known {
 		// FastAPI's redirect_slashes: the other spelling of a known route
 		// answers 307 to it.
@@ -407,7 +417,7 @@ func (ex *exchange) route() {
 		if alt == path {
 			alt = path + "/"
 		}
-		if _, ok := apiRoutes[alt]; ok {
+		if _, ok := apiRoutes[routeKey(alt)]; ok {
 			u := *ex.r.URL
 			u.Path = alt
 			ex.w.Header().Set("Location", u.String())
@@ -422,13 +432,15 @@ func (ex *exchange) route() {
 		writeDetail(ex.w, http.StatusMethodNotAllowed, "Method Not Allowed")
 		return
 	}
-	switch path {
+	switch key {
 	case uploadPath:
 		ex.upload()
 	case lookupPath:
 		ex.lookup()
 	case judgeCreatePath:
 		ex.createJudge()
+	case spaceJudgesRoute:
+		ex.listSpaceJudges()
 	case assessRunPath:
 		ex.startEvaluation()
 	}

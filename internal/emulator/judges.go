@@ -15,6 +15,9 @@ const (
 	judgeCreatePath   = "/api/v1/judge/"
 	spaceRoutePrefix  = "/api/v1/space/"
 	spaceJudgesSuffix = "judges"
+	// spaceJudgesRoute is the key in apiRoutes of
+	// /api/v1/space/{space_id}/judges.
+	spaceJudgesRoute = spaceRoutePrefix + "{space_id}/" + spaceJudgesSuffix
 )
 
 // Enums of the OpenAPI document.
@@ -78,41 +81,20 @@ func (ex *exchange) createJudge() {
 	ex.writeSmallAnswer(id)
 }
 
-// routeSpaceJudges serves GET /api/v1/space/{space_id}/judges. It returns
-// false, having answered nothing, when the path is not that route.
-func (ex *exchange) routeSpaceJudges() bool {
-	rest, ok := strings.CutPrefix(ex.r.URL.Path, spaceRoutePrefix)
-	if !ok {
-		return false
-	}
-	rawSpace, tail, ok := strings.Cut(rest, "/")
-	if !ok || rawSpace == "" || strings.TrimSuffix(tail, "/") != spaceJudgesSuffix {
-		return false
-	}
-	if tail != spaceJudgesSuffix {
-		// FastAPI's redirect_slashes.
-		u := *ex.r.URL
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		ex.w.Header().Set("Location", u.String())
-		ex.w.WriteHeader(http.StatusTemporaryRedirect)
-		return true
-	}
-	if ex.r.Method != http.MethodGet {
-		ex.w.Header().Set("Allow", http.MethodGet)
-		writeDetail(ex.w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return true
-	}
+// listSpaceJudges serves GET /api/v1/space/{space_id}/judges.
+func (ex *exchange) listSpaceJudges() {
 	if !ex.authenticate() {
-		return true
+		return
 	}
+	rawSpace, _, _ := strings.Cut(strings.TrimPrefix(ex.r.URL.Path, spaceRoutePrefix), "/")
 	space, errText := parseUUID(rawSpace)
 	if errText != "" {
 		writeValidation(ex.w, []validationIssue{uuidParsingIssue([]any{"path", "space_id"}, rawSpace, errText)})
-		return true
+		return
 	}
 	ex.entry.SpaceID = space
 	if !ex.authorizeSpace(space) {
-		return true
+		return
 	}
 	judges := ex.s.Judges(space)
 	out := make([]judgeDashboardDTO, len(judges))
@@ -120,7 +102,6 @@ func (ex *exchange) routeSpaceJudges() bool {
 		out[i] = judgeDashboardDTO{ID: j.ID, Name: j.Name, BehaviorType: j.BehaviorType}
 	}
 	ex.writeSmallAnswer(out)
-	return true
 }
 
 // writeSmallAnswer answers 200 with v as JSON. Under FaultTruncatedStream it
