@@ -1,11 +1,11 @@
 package emulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -107,18 +107,18 @@ func (ex *exchange) listSpaceJudges() {
 // writeSmallAnswer answers 200 with v as JSON. Under FaultTruncatedStream it
 // sends the first half of the answer and drops the connection.
 func (ex *exchange) writeSmallAnswer(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only the emulator's own values are marshalled
+	b := mustJSON(v) // only the emulator's own values are marshalled
+	truncate := ex.faulted(FaultTruncatedStream)
+	ex.w.Header().Set("Content-Type", "application/json")
+	if truncate {
+		ex.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		b = b[:len(b)/2]
 	}
-	if !ex.faulted(FaultTruncatedStream) {
-		writeJSON(ex.w, http.StatusOK, v)
+	ex.w.WriteHeader(http.StatusOK)
+	_, _ = ex.w.Write(b)
+	if !truncate {
 		return
 	}
-	ex.w.Header().Set("Content-Type", "application/json")
-	ex.w.Header().Set("Content-Length", fmt.Sprint(len(b)))
-	ex.w.WriteHeader(http.StatusOK)
-	_, _ = ex.w.Write(b[:len(b)/2])
 	if fl, ok := ex.w.(http.Flusher); ok {
 		fl.Flush()
 	}
