@@ -345,15 +345,11 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 // appendRowWithID appends the row as received with "id" added as its last
 // key, or replacing an "id" the row carried.
 func appendRowWithID(dst []byte, p parsedRow, id string, numeric bool) []byte {
-	idJSON := []byte(id) // a number, or a UUID, which needs no escaping
-	if !numeric {
-		idJSON = []byte(`"` + id + `"`)
-	}
 	raw := bytes.TrimSpace(p.raw)
 	if p.hasID {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(raw, &m) == nil {
-			m["id"] = idJSON
+			m["id"] = appendID(nil, id, numeric)
 			return append(dst, mustJSON(m)...)
 		}
 	}
@@ -363,6 +359,17 @@ func appendRowWithID(dst []byte, p parsedRow, id string, numeric bool) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"id":`...)
-	dst = append(dst, idJSON...)
+	dst = appendID(dst, id, numeric)
 	return append(dst, '}')
+}
+
+// appendID appends id as JSON: a number as it is, a UUID as a string, which
+// needs no escaping.
+func appendID(dst []byte, id string, numeric bool) []byte {
+	if numeric {
+		return append(dst, id...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, id...)
+	return append(dst, '"')
 }
