@@ -304,8 +304,20 @@ var apiRoutes = map[string]string{
 	uploadPath: http.MethodPost,
 	lookupPath: http.MethodPost,
 
-	judgeCreatePath: http.MethodPost,
-	assessRunPath:   http.MethodPost,
+	judgeCreatePath:  http.MethodPost,
+	spaceJudgesRoute: http.MethodGet,
+	assessRunPath:    http.MethodPost,
+}
+
+// routeKey is the key in apiRoutes of the route that serves path: the path
+// itself, or the template of a route with a path parameter.
+func routeKey(path string) string {
+	if rest, ok := strings.CutPrefix(path, spaceRoutePrefix); ok {
+		if space, tail, ok := strings.Cut(rest, "/"); ok && space != "" && tail == spaceJudgesSuffix {
+			return spaceJudgesRoute
+		}
+	}
+	return path
 }
 
 // ServeHTTP dispatches a request. The order follows the deployment: injected
@@ -344,22 +356,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeDetail(ex.w, http.StatusRequestEntityTooLarge, "Request entity too large")
 		return
 	}
-	if ex.dropAfterCommit || ex.gatewayTimeout || ex.gatewayReset {
-		// The application runs and stores, but its answer never leaves.
-		ex.w = &discardWriter{}
-		ex.route()
-		ex.w = rec
-		switch {
-		case ex.dropAfterCommit:
-			ex.drop()
-		case ex.gatewayTimeout:
-			ex.answer(*entry.Fault, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
-		case ex.gatewayReset:
-			if entry.Fault.RetryAfter != "" {
-				rec.Header().Set("Retry-After", entry.Fault.RetryAfter)
-			}
-			ex.answer(*entry.Fault, http.StatusServiceUnavailable, "text/plain", envoyResetBody)
-		}
+	if ex.failAfterCommit() {
 		return
 	}
 	ex.route()
@@ -376,15 +373,11 @@ type exchange struct {
 	logged bool
 	// late is closed when a FaultLateCommit request ends (nil otherwise).
 	late chan struct{}
+}
 
-	// set by faults that act after the application has stored rows
-	dropAfterCommit bool
-	truncateStream  bool
-	dropOneRow      bool
-	gatewayTimeout  bool
-	gatewayReset    bool
-	reverseAnswer   bool
-	duplicateID     bool
+// faulted reports whether the request's fault is of kind k.
+func (ex *exchange) faulted(k FaultKind) bool {
+	return ex.entry.Fault != nil && ex.entry.Fault.Kind == k
 }
 
 // finishLog records the request once, with the status answered.
@@ -414,11 +407,9 @@ func (ex *exchange) drop() {
 }
 
 func (ex *exchange) route() {
-	if ex.routeSpaceJudges() {
-		return
-	}
 	path := ex.r.URL.Path
-	method, known := apiRoutes[path]
+	key := routeKey(path)
+	method, known := apiRoutes[key]
 	if !known {
 		// FastAPI's redirect_slashes: the other spelling of a known route
 		// answers 307 to it.
@@ -426,7 +417,7 @@ func (ex *exchange) route() {
 		if alt == path {
 			alt = path + "/"
 		}
-		if _, ok := apiRoutes[alt]; ok {
+		if _, ok := apiRoutes[routeKey(alt)]; ok {
 			u := *ex.r.URL
 			u.Path = alt
 			ex.w.Header().Set("Location", u.String())
@@ -441,13 +432,15 @@ func (ex *exchange) route() {
 		writeDetail(ex.w, http.StatusMethodNotAllowed, "Method Not Allowed")
 		return
 	}
-	switch path {
+	switch key {
 	case uploadPath:
 		ex.upload()
 	case lookupPath:
 		ex.lookup()
 	case judgeCreatePath:
 		ex.createJudge()
+	case spaceJudgesRoute:
+		ex.listSpaceJudges()
 	case assessRunPath:
 		ex.startEvaluation()
 	}

@@ -26,17 +26,19 @@ type Evaluation struct {
 // the OpenAPI document leaves "data" free-form, and the emulator puts the
 // run's id there under a name of its own, "evaluation_id".
 func (ex *exchange) startEvaluation() {
-	body, ok := ex.readJSONBody()
-	if !ok || !ex.authenticate() {
-		return
-	}
-	e, issues := validateEvaluation(ex.r.Header.Get("Content-Type"), body)
-	ex.entry.SpaceID = e.SpaceID
-	if len(issues) > 0 {
-		writeValidation(ex.w, issues)
-		return
-	}
-	if !ex.authorizeSpace(e.SpaceID) {
+	var e Evaluation
+	ok := ex.jsonRequest(func(f *bodyFields) string {
+		// TriggerConersationsEvaluationRequestDTO, field by field.
+		e = Evaluation{
+			DatasetID: f.uuid("dataset_id"),
+			SpaceID:   f.uuid("space_id"),
+			JudgeIDs:  f.uuidList("judge_ids", true),
+			Name:      f.str("name"),
+			RollData:  f.boolean("roll_data", false, true),
+		}
+		return e.SpaceID
+	})
+	if !ok {
 		return
 	}
 	id, missing := ex.s.storeEvaluation(e)
@@ -49,24 +51,6 @@ func (ex *exchange) startEvaluation() {
 		"message": "Evaluation started",
 		"data":    map[string]string{"evaluation_id": id},
 	})
-}
-
-// validateEvaluation checks TriggerConersationsEvaluationRequestDTO field by
-// field.
-func validateEvaluation(contentType string, body []byte) (Evaluation, []validationIssue) {
-	obj, issues := decodeJSONObject(contentType, body)
-	if obj == nil {
-		return Evaluation{}, issues
-	}
-	f := &bodyFields{obj: obj}
-	e := Evaluation{
-		DatasetID: f.uuid("dataset_id"),
-		SpaceID:   f.uuid("space_id"),
-		JudgeIDs:  f.uuidList("judge_ids", true),
-		Name:      f.str("name"),
-		RollData:  f.boolean("roll_data", false, true),
-	}
-	return e, f.issues
 }
 
 // storeEvaluation records the run when its dataset and judges are in its

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -189,49 +190,46 @@ func (s *Server) takeFault(path string) (f Fault, late chan struct{}, ok bool) {
 	return Fault{}, nil, false
 }
 
+// immediateAnswer is the answer of a fault that answers before the
+// application sees the request.
+type immediateAnswer struct {
+	status      int // 0: Fault.Status
+	contentType string
+	body        string // Fault.Body replaces it
+}
+
+var immediateAnswers = map[FaultKind]immediateAnswer{
+	Fault429: {http.StatusTooManyRequests, "application/json", `{"detail":"Too Many Requests"}`},
+	// Starlette's ServerErrorMiddleware answers an unhandled exception with
+	// plain text.
+	Fault500:              {http.StatusInternalServerError, "text/plain; charset=utf-8", "Internal Server Error"},
+	Fault502:              {http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway")},
+	Fault503:              {http.StatusServiceUnavailable, "application/json", `{"detail":"Service temporarily unavailable"}`},
+	FaultRouteNotFound:    {http.StatusNotFound, "application/json", `{"detail":"Not Found"}`},
+	FaultMethodNotAllowed: {http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`},
+	FaultStatus:           {0, "application/json", `{"detail":"error"}`},
+}
+
 // applyFault acts on a fault before the application sees the request. It
 // reports whether the request has been answered.
 func (ex *exchange) applyFault(f Fault) (answered bool) {
+	if a, ok := immediateAnswers[f.Kind]; ok {
+		ex.drain()
+		h := ex.w.Header()
+		switch f.Kind {
+		case Fault429:
+			h.Set("Retry-After", cmp.Or(f.RetryAfter, "1"))
+		case Fault503:
+			if f.RetryAfter != "" {
+				h.Set("Retry-After", f.RetryAfter)
+			}
+		case FaultMethodNotAllowed:
+			h.Set("Allow", http.MethodGet)
+		}
+		ex.answer(f, cmp.Or(a.status, f.Status), a.contentType, a.body)
+		return true
+	}
 	switch f.Kind {
-	case Fault429:
-		ex.drain()
-		retry := f.RetryAfter
-		if retry == "" {
-			retry = "1"
-		}
-		ex.w.Header().Set("Retry-After", retry)
-		ex.answer(f, http.StatusTooManyRequests, "application/json", `{"detail":"Too Many Requests"}`)
-		return true
-	case Fault500:
-		ex.drain()
-		// Starlette's ServerErrorMiddleware answers an unhandled exception
-		// with plain text.
-		ex.answer(f, http.StatusInternalServerError, "text/plain; charset=utf-8", "Internal Server Error")
-		return true
-	case Fault502:
-		ex.drain()
-		ex.answer(f, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
-		return true
-	case Fault503:
-		ex.drain()
-		if f.RetryAfter != "" {
-			ex.w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		ex.answer(f, http.StatusServiceUnavailable, "application/json", `{"detail":"Service temporarily unavailable"}`)
-		return true
-	case FaultRouteNotFound:
-		ex.drain()
-		ex.answer(f, http.StatusNotFound, "application/json", `{"detail":"Not Found"}`)
-		return true
-	case FaultMethodNotAllowed:
-		ex.drain()
-		ex.w.Header().Set("Allow", http.MethodGet)
-		ex.answer(f, http.StatusMethodNotAllowed, "application/json", `{"detail":"Method Not Allowed"}`)
-		return true
-	case FaultStatus:
-		ex.drain()
-		ex.answer(f, f.Status, "application/json", `{"detail":"error"}`)
-		return true
 	case FaultHang:
 		ex.drain()
 		select {
@@ -254,22 +252,43 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 			// The client gave up; nobody is left to answer.
 			return true
 		}
-	case FaultCommitThenDrop:
-		ex.dropAfterCommit = true
-	case FaultTruncatedStream:
-		ex.truncateStream = true
-	case FaultWrongCount:
-		ex.dropOneRow = true
-	case Fault504AfterCommit:
-		ex.gatewayTimeout = true
-	case FaultReorderedAnswer:
-		ex.reverseAnswer = true
-	case FaultDuplicateIDs:
-		ex.duplicateID = true
-	case Fault503AfterCommit:
-		ex.gatewayReset = true
 	}
 	return false
+}
+
+// failAfterCommit serves a request whose fault strikes once the application
+// has stored: the application runs, its answer never leaves, and the fault's
+// takes its place. It reports false, having done nothing, for a request
+// without such a fault.
+func (ex *exchange) failAfterCommit() bool {
+	f := ex.entry.Fault
+	if f == nil {
+		return false
+	}
+	switch f.Kind {
+	case FaultCommitThenDrop:
+		ex.routeUnanswered()
+		ex.drop()
+	case Fault504AfterCommit:
+		ex.routeUnanswered()
+		ex.answer(*f, http.StatusGatewayTimeout, "text/html", nginxPage("504 Gateway Time-out"))
+	case Fault503AfterCommit:
+		ex.routeUnanswered()
+		if f.RetryAfter != "" {
+			ex.w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		ex.answer(*f, http.StatusServiceUnavailable, "text/plain", envoyResetBody)
+	default:
+		return false
+	}
+	return true
+}
+
+// routeUnanswered runs the application with its answer discarded.
+func (ex *exchange) routeUnanswered() {
+	ex.w = &discardWriter{}
+	ex.route()
+	ex.w = ex.rec
 }
 
 func (ex *exchange) answer(f Fault, status int, contentType, body string) {

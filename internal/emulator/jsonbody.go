@@ -27,6 +27,28 @@ func (ex *exchange) readJSONBody() ([]byte, bool) {
 	return body, true
 }
 
+// jsonRequest opens the handler of a JSON body in FastAPI's order: the body
+// is read, the key checked, the body validated as a pydantic model (fields
+// reads the model's fields and returns the space they name), then the space
+// checked. It answers and returns false when a step refuses the request.
+func (ex *exchange) jsonRequest(fields func(f *bodyFields) (space string)) bool {
+	body, ok := ex.readJSONBody()
+	if !ok || !ex.authenticate() {
+		return false
+	}
+	obj, issues := decodeJSONObject(ex.r.Header.Get("Content-Type"), body)
+	if obj != nil {
+		f := &bodyFields{obj: obj}
+		ex.entry.SpaceID = fields(f)
+		issues = f.issues
+	}
+	if len(issues) > 0 {
+		writeValidation(ex.w, issues)
+		return false
+	}
+	return ex.authorizeSpace(ex.entry.SpaceID)
+}
+
 // decodeJSONObject decodes a request body the way FastAPI does for a pydantic
 // model: JSON only when the Content-Type is absent or JSON, and an object.
 func decodeJSONObject(contentType string, body []byte) (map[string]any, []validationIssue) {

@@ -1,11 +1,11 @@
 package emulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,6 +15,9 @@ const (
 	judgeCreatePath   = "/api/v1/judge/"
 	spaceRoutePrefix  = "/api/v1/space/"
 	spaceJudgesSuffix = "judges"
+	// spaceJudgesRoute is the key in apiRoutes of
+	// /api/v1/space/{space_id}/judges.
+	spaceJudgesRoute = spaceRoutePrefix + "{space_id}/" + spaceJudgesSuffix
 )
 
 // Enums of the OpenAPI document.
@@ -54,17 +57,23 @@ type judgeDashboardDTO struct {
 // createJudge serves POST /api/v1/judge/: it stores the judge and answers its
 // id as a JSON string. Names need not be unique.
 func (ex *exchange) createJudge() {
-	body, ok := ex.readJSONBody()
-	if !ok || !ex.authenticate() {
-		return
-	}
-	j, issues := validateJudgeCreate(ex.r.Header.Get("Content-Type"), body)
-	ex.entry.SpaceID = j.SpaceID
-	if len(issues) > 0 {
-		writeValidation(ex.w, issues)
-		return
-	}
-	if !ex.authorizeSpace(j.SpaceID) {
+	var j Judge
+	ok := ex.jsonRequest(func(f *bodyFields) string {
+		// JudgeCreateRequestDTO, field by field.
+		j = Judge{
+			OptimizePrompt:       f.boolean("optimize_prompt", true, false),
+			JudgeValues:          f.intList("judge_values"),
+			Name:                 f.str("name"),
+			BehaviorType:         f.enum("judge_behavior_type", judgeBehaviorTypes),
+			ModelName:            f.enum("model_name", judgeModelTypes),
+			ModelID:              f.nullableUUID("model_id"),
+			PromptTemplate:       f.nullableStr("prompt_template"),
+			SpaceID:              f.uuid("space_id"),
+			DatasetAnnotationIDs: f.uuidList("dataset_annotation_ids", false),
+		}
+		return j.SpaceID
+	})
+	if !ok {
 		return
 	}
 	id := ex.s.storeJudge(j)
@@ -72,62 +81,20 @@ func (ex *exchange) createJudge() {
 	ex.writeSmallAnswer(id)
 }
 
-// validateJudgeCreate checks JudgeCreateRequestDTO field by field.
-func validateJudgeCreate(contentType string, body []byte) (Judge, []validationIssue) {
-	obj, issues := decodeJSONObject(contentType, body)
-	if obj == nil {
-		return Judge{}, issues
-	}
-	f := &bodyFields{obj: obj}
-	j := Judge{
-		OptimizePrompt:       f.boolean("optimize_prompt", true, false),
-		JudgeValues:          f.intList("judge_values"),
-		Name:                 f.str("name"),
-		BehaviorType:         f.enum("judge_behavior_type", judgeBehaviorTypes),
-		ModelName:            f.enum("model_name", judgeModelTypes),
-		ModelID:              f.nullableUUID("model_id"),
-		PromptTemplate:       f.nullableStr("prompt_template"),
-		SpaceID:              f.uuid("space_id"),
-		DatasetAnnotationIDs: f.uuidList("dataset_annotation_ids", false),
-	}
-	return j, f.issues
-}
-
-// routeSpaceJudges serves GET /api/v1/space/{space_id}/judges. It returns
-// false, having answered nothing, when the path is not that route.
-func (ex *exchange) routeSpaceJudges() bool {
-	rest, ok := strings.CutPrefix(ex.r.URL.Path, spaceRoutePrefix)
-	if !ok {
-		return false
-	}
-	rawSpace, tail, ok := strings.Cut(rest, "/")
-	if !ok || rawSpace == "" || strings.TrimSuffix(tail, "/") != spaceJudgesSuffix {
-		return false
-	}
-	if tail != spaceJudgesSuffix {
-		// FastAPI's redirect_slashes.
-		u := *ex.r.URL
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		ex.w.Header().Set("Location", u.String())
-		ex.w.WriteHeader(http.StatusTemporaryRedirect)
-		return true
-	}
-	if ex.r.Method != http.MethodGet {
-		ex.w.Header().Set("Allow", http.MethodGet)
-		writeDetail(ex.w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return true
-	}
+// listSpaceJudges serves GET /api/v1/space/{space_id}/judges.
+func (ex *exchange) listSpaceJudges() {
 	if !ex.authenticate() {
-		return true
+		return
 	}
+	rawSpace, _, _ := strings.Cut(strings.TrimPrefix(ex.r.URL.Path, spaceRoutePrefix), "/")
 	space, errText := parseUUID(rawSpace)
 	if errText != "" {
 		writeValidation(ex.w, []validationIssue{uuidParsingIssue([]any{"path", "space_id"}, rawSpace, errText)})
-		return true
+		return
 	}
 	ex.entry.SpaceID = space
 	if !ex.authorizeSpace(space) {
-		return true
+		return
 	}
 	judges := ex.s.Judges(space)
 	out := make([]judgeDashboardDTO, len(judges))
@@ -135,24 +102,23 @@ func (ex *exchange) routeSpaceJudges() bool {
 		out[i] = judgeDashboardDTO{ID: j.ID, Name: j.Name, BehaviorType: j.BehaviorType}
 	}
 	ex.writeSmallAnswer(out)
-	return true
 }
 
 // writeSmallAnswer answers 200 with v as JSON. Under FaultTruncatedStream it
 // sends the first half of the answer and drops the connection.
 func (ex *exchange) writeSmallAnswer(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only the emulator's own values are marshalled
+	b := mustJSON(v) // only the emulator's own values are marshalled
+	truncate := ex.faulted(FaultTruncatedStream)
+	ex.w.Header().Set("Content-Type", "application/json")
+	if truncate {
+		ex.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		b = b[:len(b)/2]
 	}
-	if !ex.truncateStream {
-		writeJSON(ex.w, http.StatusOK, v)
+	ex.w.WriteHeader(http.StatusOK)
+	_, _ = ex.w.Write(b)
+	if !truncate {
 		return
 	}
-	ex.w.Header().Set("Content-Type", "application/json")
-	ex.w.Header().Set("Content-Length", fmt.Sprint(len(b)))
-	ex.w.WriteHeader(http.StatusOK)
-	_, _ = ex.w.Write(b[:len(b)/2])
 	if fl, ok := ex.w.(http.Flusher); ok {
 		fl.Flush()
 	}

@@ -7,41 +7,24 @@ import (
 )
 
 // lookup serves POST /api/v1/dataset/name: a dataset's id and rows by space
-// and name.
+// and name (DatasetByNameRequestDTO).
 func (ex *exchange) lookup() {
-	body, ok := ex.readJSONBody()
-	if !ok || !ex.authenticate() {
-		return
-	}
-	space, name, issues := validateLookupBody(ex.r.Header.Get("Content-Type"), body)
-	ex.entry.SpaceID, ex.entry.DatasetName = space, name
-	if len(issues) > 0 {
-		writeValidation(ex.w, issues)
-		return
-	}
-	if !ex.authorizeSpace(space) {
-		return
-	}
-	datasetID, rows, ok := ex.s.snapshot(space, name)
+	var space, name string
+	ok := ex.jsonRequest(func(f *bodyFields) string {
+		name = f.str("dataset_name")
+		space = f.uuid("space_id")
+		return space
+	})
+	ex.entry.DatasetName = name
 	if !ok {
+		return
+	}
+	datasetID, rows, found := ex.s.snapshot(space, name)
+	if !found {
 		writeDetail(ex.w, http.StatusNotFound, "Dataset not found")
 		return
 	}
 	ex.writeLookup(datasetID, rows)
-}
-
-// validateLookupBody decodes the DatasetByNameRequestDTO the way FastAPI
-// does: JSON only when the Content-Type is absent or JSON, every problem
-// listed.
-func validateLookupBody(contentType string, body []byte) (space, name string, issues []validationIssue) {
-	obj, issues := decodeJSONObject(contentType, body)
-	if obj == nil {
-		return "", "", issues
-	}
-	f := &bodyFields{obj: obj}
-	name = f.str("dataset_name")
-	space = f.uuid("space_id")
-	return space, name, f.issues
 }
 
 // annotationDTO is DatasetAnnotationsDTO of the OpenAPI document. It has no

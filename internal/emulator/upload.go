@@ -265,15 +265,15 @@ func (ex *exchange) respondUploaded(datasetID string, rows []parsedRow, ids []st
 // stored, unless a fault makes the answer misreport them.
 func (ex *exchange) answeredRows(rows []parsedRow, ids []string) ([]parsedRow, []string) {
 	switch {
-	case ex.dropOneRow && len(rows) > 0:
+	case ex.faulted(FaultWrongCount) && len(rows) > 0:
 		return rows[:len(rows)-1], ids[:len(ids)-1]
-	case ex.reverseAnswer:
+	case ex.faulted(FaultReorderedAnswer):
 		rows, ids = slices.Clone(rows), slices.Clone(ids)
 		slices.Reverse(rows)
 		slices.Reverse(ids)
-	case ex.duplicateID && len(rows) == 1:
+	case ex.faulted(FaultDuplicateIDs) && len(rows) == 1:
 		return []parsedRow{rows[0], rows[0]}, []string{ids[0], ids[0]}
-	case ex.duplicateID && len(rows) > 1:
+	case ex.faulted(FaultDuplicateIDs) && len(rows) > 1:
 		ids = slices.Clone(ids)
 		ids[1] = ids[0]
 	}
@@ -305,7 +305,7 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 
 	n := len(rows)
 	cut := -1
-	if ex.truncateStream {
+	if ex.faulted(FaultTruncatedStream) {
 		cut = n / 2
 	}
 	_ = bw.WriteByte('[')
@@ -345,15 +345,11 @@ func (ex *exchange) streamRows(rows []parsedRow, ids []string) {
 // appendRowWithID appends the row as received with "id" added as its last
 // key, or replacing an "id" the row carried.
 func appendRowWithID(dst []byte, p parsedRow, id string, numeric bool) []byte {
-	idJSON := []byte(id) // a number, or a UUID, which needs no escaping
-	if !numeric {
-		idJSON = []byte(`"` + id + `"`)
-	}
 	raw := bytes.TrimSpace(p.raw)
 	if p.hasID {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(raw, &m) == nil {
-			m["id"] = idJSON
+			m["id"] = appendID(nil, id, numeric)
 			return append(dst, mustJSON(m)...)
 		}
 	}
@@ -363,6 +359,17 @@ func appendRowWithID(dst []byte, p parsedRow, id string, numeric bool) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"id":`...)
-	dst = append(dst, idJSON...)
+	dst = appendID(dst, id, numeric)
 	return append(dst, '}')
+}
+
+// appendID appends id as JSON: a number as it is, a UUID as a string, which
+// needs no escaping.
+func appendID(dst []byte, id string, numeric bool) []byte {
+	if numeric {
+		return append(dst, id...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, id...)
+	return append(dst, '"')
 }
