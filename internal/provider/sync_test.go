@@ -278,7 +278,11 @@ func TestAccSync_doubtProvenMissingIsSent(t *testing.T) {
 	c := newCLIEnv(t)
 	rows := numberedRows(1, 4)
 	c.writeWork("rows.jsonl", jsonl(rows[:2]...))
-	c.configureWithProvider(`provider "collinear" { upload_settle_time = "4s" }`, datasetHCL(`"rows.jsonl"`, "  timeouts {\n    update = \"2s\"\n  }"))
+	// The settle time leaves the plan below, which must still see the rows
+	// in doubt, time to start on a loaded machine; the update timeout ends
+	// the apply whose upload hangs.
+	const settle = `provider "collinear" { upload_settle_time = "10s" }`
+	c.configureWithProvider(settle, datasetHCL(`"rows.jsonl"`, "  timeouts {\n    update = \"2s\"\n  }"))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 
 	c.writeWork("rows.jsonl", jsonl(rows...))
@@ -290,6 +294,8 @@ func TestAccSync_doubtProvenMissingIsSent(t *testing.T) {
 	if findDiagnostic(diagnostics(t, res.stdout), "warning", "Rows of an earlier upload are in doubt") == nil {
 		t.Fatalf("the plan does not say rows are in doubt:\n%s", res.stdout)
 	}
+	// This apply waits out the settle time before it sends.
+	c.configureWithProvider(settle, datasetHCL(`"rows.jsonl"`))
 	c.mustTerraform("apply", "-auto-approve", "-input=false")
 	if n := c.uploadedRows(); n != 4 {
 		t.Fatalf("%d rows uploaded in all, want 4", n)
