@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,9 @@ type Summary struct {
 	SHA256   [32]byte // SHA-256 of the canonical JSON array of all rows: "[" row1 "," row2 ... "]"; zero when there are errors
 	Problems []Problem
 }
+
+// ContentSHA256 is SHA256 in hexadecimal, as content_sha256 shows it.
+func (s *Summary) ContentSHA256() string { return hex.EncodeToString(s.SHA256[:]) }
 
 // HasErrors reports whether any problem is an error.
 func (s *Summary) HasErrors() bool {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -46,7 +45,7 @@ type checked struct {
 	fromPlan bool
 }
 
-func (c *checked) contentSHA256() string { return hex.EncodeToString(c.summary.SHA256[:]) }
+func (c *checked) contentSHA256() string { return c.summary.ContentSHA256() }
 
 // sourceOf reads the source from a plan. known is false when the file path or
 // some inline value is not known yet (it comes from another resource).

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/hex"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -89,7 +88,7 @@ func (f *datasetSummaryFunction) Run(ctx context.Context, req function.RunReques
 	}
 	result, diags := types.ObjectValue(datasetSummaryType, map[string]attr.Value{
 		"row_count":      types.Int64Value(int64(sum.Rows)),
-		"content_sha256": types.StringValue(hex.EncodeToString(sum.SHA256[:])),
+		"content_sha256": types.StringValue(sum.ContentSHA256()),
 		"format":         types.StringValue(strings.ToLower(format.String())),
 		"warnings":       types.ListValueMust(types.StringType, warnings),
 	})
