@@ -245,22 +245,8 @@ func TestFaultDelay(t *testing.T) {
 	// A client that gives up during the delay gets no answer and nothing is
 	// stored.
 	s.InjectFaults(Fault{Kind: FaultDelay, Delay: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
 	body, ct := multipartBody(t, jsonArray(testRow("b", 1)), "d", testSpace)
-	req := newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey).WithContext(ctx)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	waitFor(t, func() bool { return s.PendingFaults() == 0 })
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("client error %v, want context.Canceled", err)
-	}
+	giveUpDuringFault(t, s, newRequest(t, http.MethodPost, s.URL()+uploadPath, body, ct, testKey))
 	waitFor(t, func() bool { return len(s.Requests()) == 2 })
 	if n := len(s.Rows(testSpace, "d")); n != 1 {
 		t.Errorf("%d rows stored, want 1", n)
@@ -270,22 +256,8 @@ func TestFaultDelay(t *testing.T) {
 func TestFaultHangUntilTheClientGivesUp(t *testing.T) {
 	s := startServer(t, Options{})
 	s.InjectFaults(Fault{Kind: FaultHang, Path: lookupPath})
-	ctx, cancel := context.WithCancel(t.Context())
 	body := `{"dataset_name":"d","space_id":"` + testSpace + `"}`
-	req := newRequest(t, http.MethodPost, s.URL()+lookupPath, strings.NewReader(body), "application/json", testKey).WithContext(ctx)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	waitFor(t, func() bool { return s.PendingFaults() == 0 })
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("client error %v, want context.Canceled", err)
-	}
+	giveUpDuringFault(t, s, newRequest(t, http.MethodPost, s.URL()+lookupPath, strings.NewReader(body), "application/json", testKey))
 	waitFor(t, func() bool { return len(s.Requests()) == 1 })
 	if e := s.Requests()[0]; e.Status != 0 || e.Dropped || e.Fault == nil || e.Fault.Kind != FaultHang {
 		t.Errorf("log entry: status %d, dropped %v, fault %v", e.Status, e.Dropped, e.Fault)
@@ -379,4 +351,24 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("condition not reached within 5s")
+}
+
+// giveUpDuringFault sends req, and cancels it once the server has taken the
+// fault injected for it: the client must see its own cancellation.
+func giveUpDuringFault(t *testing.T, s *Server, req *http.Request) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return s.PendingFaults() == 0 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("client error %v, want context.Canceled", err)
+	}
 }
