@@ -204,7 +204,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 			t.Errorf("upload %d succeeded unexpectedly", i+1)
 		}
 	}
-	_, err := c.LookupDataset(ctx, testSpace, "ds")
+	_, err := lookupAll(ctx, c, testSpace, "ds")
 	if err == nil {
 		t.Error("lookup succeeded unexpectedly")
 	} else {

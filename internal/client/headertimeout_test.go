@@ -41,7 +41,7 @@ func TestUploadWithoutAnswerIsOutcomeUnknown(t *testing.T) {
 func TestLookupWithoutAnswerIsRetried(t *testing.T) {
 	var requests atomic.Int32
 	c, _, _ := newTestClient(t, neverAnswers(&requests), shortHeaderTimeout, func(cfg *Config) { cfg.MaxRetries = 2 })
-	_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	_, err := lookupAll(testCtx(t), c, testSpace, "ds")
 	if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") || !strings.Contains(err.Error(), "retried 2 time(s)") {
 		t.Errorf("err = %v, want the header timeout after 2 retries", err)
 	}

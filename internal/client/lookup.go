@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -25,65 +24,14 @@ type Annotation struct {
 	CreatedAt   string    `json:"created_at"`
 }
 
-// Dataset is a dataset as the lookup returns it.
-type Dataset struct {
-	DatasetID   string       `json:"dataset_id"`
-	Annotations []Annotation `json:"dataset_annotations"`
-}
-
-// LookupDataset calls POST /api/v1/dataset/name. A 404 whose detail is about
-// the dataset returns ErrDatasetNotFound; a 404 with FastAPI's bare
+// LookupDataset calls POST /api/v1/dataset/name and hands each annotation
+// to fn as it is decoded, so that the caller keeps only what it needs (say,
+// ids and fingerprints) instead of every row's text. A 404 whose detail is
+// about the dataset returns ErrDatasetNotFound; a 404 with FastAPI's bare
 // {"detail":"Not Found"} or a 405 returns ErrLookupUnavailable (the route
-// does not exist on this deployment). The lookup is read-only, so it is
-// retried on 429, 5xx and network errors.
-//
-// Both sentinel errors are wrapped: use errors.Is. errors.As also finds the
-// *APIError underneath.
-func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string) (*Dataset, error) {
-	ds := &Dataset{}
-	id, err := c.LookupDatasetEach(ctx, spaceID, datasetName, func(a *Annotation) error {
-		ds.Annotations = append(ds.Annotations, a.clone())
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	ds.DatasetID = id
-	return ds, nil
-}
-
-// lookup makes the request and maps its failures; the caller reads and
-// closes the body.
-func (c *Client) lookup(ctx context.Context, spaceID, datasetName string) (*http.Response, error) {
-	if spaceID == "" || datasetName == "" {
-		return nil, errors.New("dataset lookup needs a space_id and a dataset_name")
-	}
-	resp, err := c.sendJSON(ctx, opLookup, LookupPath, map[string]string{"dataset_name": datasetName, "space_id": spaceID})
-	if err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) {
-			return nil, routeStatusError(apiErr, http.MethodPost, LookupPath, ErrLookupUnavailable, ErrDatasetNotFound,
-				fmt.Sprintf("no dataset named %q in space %s (the API said: %s)", datasetName, spaceID, apiErr.Detail))
-		}
-		return nil, err
-	}
-	return resp, nil
-}
-
-// clone copies what decodeDataset reuses from one annotation to the next.
-func (a *Annotation) clone() Annotation {
-	c := *a
-	c.ConvPrefix = slices.Clone(a.ConvPrefix)
-	if a.GroundTruth != nil {
-		gt := *a.GroundTruth
-		c.GroundTruth = &gt
-	}
-	return c
-}
-
-// LookupDatasetEach is LookupDataset for large datasets: it hands each
-// annotation to fn as it is decoded, so that the caller keeps only what it
-// needs (say, ids and fingerprints) instead of every row's text.
+// does not exist on this deployment). Both are wrapped: use errors.Is;
+// errors.As also finds the *APIError underneath. The lookup is read-only, so
+// it is retried on 429, 5xx and network errors.
 //
 // The *Annotation, its ConvPrefix slice and its GroundTruth pointer are
 // reused from one call to the next: they are valid only during the call, so
@@ -93,8 +41,16 @@ func (a *Annotation) clone() Annotation {
 // It returns the dataset's id. An error from fn stops the read and is
 // returned. An answer that breaks off midway is an error (fn may already have
 // seen some rows); only a failure before the answer starts is retried.
-func (c *Client) LookupDatasetEach(ctx context.Context, spaceID, datasetName string, fn func(*Annotation) error) (string, error) {
-	resp, err := c.lookup(ctx, spaceID, datasetName)
+func (c *Client) LookupDataset(ctx context.Context, spaceID, datasetName string, fn func(*Annotation) error) (string, error) {
+	if spaceID == "" || datasetName == "" {
+		return "", errors.New("dataset lookup needs a space_id and a dataset_name")
+	}
+	resp, err := c.sendJSON(ctx, opLookup, LookupPath, map[string]string{"dataset_name": datasetName, "space_id": spaceID})
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return "", routeStatusError(apiErr, http.MethodPost, LookupPath, ErrLookupUnavailable, ErrDatasetNotFound,
+			fmt.Sprintf("no dataset named %q in space %s (the API said: %s)", datasetName, spaceID, apiErr.Detail))
+	}
 	if err != nil {
 		return "", err
 	}

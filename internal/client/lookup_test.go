@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +37,7 @@ func TestLookupDataset(t *testing.T) {
 			{"id":7,"conv_prefix":[],"response":{"role":"assistant","content":"obj"},"ground_truth":null}
 		],"trailing":true}`)
 	}))
-	ds, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	ds, err := lookupAll(testCtx(t), c, testSpace, "ds")
 	if err != nil {
 		t.Fatalf("LookupDataset: %v", err)
 	}
@@ -73,7 +74,7 @@ func TestLookupNotFoundAndUnavailable(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = io.WriteString(w, tc.body)
 			}))
-			_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+			_, err := lookupAll(testCtx(t), c, testSpace, "ds")
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -197,7 +198,7 @@ func TestDecodeAllKeepsEachAnnotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	one, two := int64(1), int64(2)
-	want := &Dataset{Annotations: []Annotation{
+	want := &lookedUp{Annotations: []Annotation{
 		{ID: "a", ConvPrefix: []Message{{"user", "one"}, {"assistant", "two"}}, Response: "r1", GroundTruth: &one},
 		{ID: "b", ConvPrefix: []Message{{"system", "three"}}, Response: "r2", GroundTruth: &two},
 		{ID: "c"},
@@ -266,17 +267,42 @@ func TestDecodeDatasetReadErrors(t *testing.T) {
 	}
 }
 
-// decodeAll decodes a whole lookup answer into a Dataset, as LookupDataset
-// does.
-func decodeAll(r io.Reader, redact func(string) string) (*Dataset, error) {
-	ds := &Dataset{}
-	id, err := decodeDataset(r, redact, func(a *Annotation) error {
-		ds.Annotations = append(ds.Annotations, a.clone())
-		return nil
-	})
+// lookedUp is what a lookup handed over, kept.
+type lookedUp struct {
+	DatasetID   string
+	Annotations []Annotation
+}
+
+// decodeAll decodes a whole lookup answer, keeping every annotation.
+func decodeAll(r io.Reader, redact func(string) string) (*lookedUp, error) {
+	ds := &lookedUp{}
+	id, err := decodeDataset(r, redact, ds.keep)
 	if err != nil {
 		return nil, err
 	}
 	ds.DatasetID = id
 	return ds, nil
+}
+
+// lookupAll calls LookupDataset, keeping every annotation.
+func lookupAll(ctx context.Context, c *Client, spaceID, name string) (*lookedUp, error) {
+	ds := &lookedUp{}
+	id, err := c.LookupDataset(ctx, spaceID, name, ds.keep)
+	if err != nil {
+		return nil, err
+	}
+	ds.DatasetID = id
+	return ds, nil
+}
+
+// keep copies what the decoder reuses from one annotation to the next.
+func (ds *lookedUp) keep(a *Annotation) error {
+	kept := *a
+	kept.ConvPrefix = slices.Clone(a.ConvPrefix)
+	if a.GroundTruth != nil {
+		gt := *a.GroundTruth
+		kept.GroundTruth = &gt
+	}
+	ds.Annotations = append(ds.Annotations, kept)
+	return nil
 }

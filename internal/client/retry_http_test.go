@@ -111,7 +111,7 @@ func TestMaxRetriesZeroMeansNoRetry(t *testing.T) {
 		requests.Add(1)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}), func(cfg *Config) { cfg.MaxRetries = 0 })
-	_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	_, err := lookupAll(testCtx(t), c, testSpace, "ds")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || requests.Load() != 1 {
 		t.Errorf("err = %v after %d requests, want a 503 after 1", err, requests.Load())
@@ -127,7 +127,7 @@ func TestLookupRetries500(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, `{"dataset_id":"d","dataset_annotations":[]}`)
 	}))
-	ds, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	ds, err := lookupAll(testCtx(t), c, testSpace, "ds")
 	if err != nil || ds.DatasetID != "d" || requests.Load() != 3 {
 		t.Errorf("lookup = %+v, %v after %d requests; want success after 3", ds, err, requests.Load())
 	}
@@ -249,7 +249,7 @@ func TestUploadHangUpAfterBodyIsOutcomeUnknown(t *testing.T) {
 func TestLookupHangUpIsRetried(t *testing.T) {
 	var requests atomic.Int32
 	c, _, _ := newTestClient(t, hangUpAfterBody(&requests), func(cfg *Config) { cfg.MaxRetries = 2 })
-	_, err := c.LookupDataset(testCtx(t), testSpace, "ds")
+	_, err := lookupAll(testCtx(t), c, testSpace, "ds")
 	if err == nil || requests.Load() != 3 {
 		t.Errorf("err = %v after %d requests, want an error after 3", err, requests.Load())
 	}
@@ -338,7 +338,7 @@ func TestRetryAfterBeyondDeadlineGivesUpAtOnce(t *testing.T) {
 	}), func(cfg *Config) { cfg.RetryWaitMax = 2 * time.Hour })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := c.LookupDataset(ctx, testSpace, "ds")
+	_, err := lookupAll(ctx, c, testSpace, "ds")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != time.Hour {
 		t.Fatalf("err = %#v, want a 429 *APIError with RetryAfter 1h", err)
@@ -407,7 +407,7 @@ func TestUploadNotResentOnReusedConnection(t *testing.T) {
 		hangUpAfterBody(&uploads).ServeHTTP(w, r)
 	}))
 	ctx := testCtx(t)
-	if _, err := c.LookupDataset(ctx, testSpace, "ds"); err != nil {
+	if _, err := lookupAll(ctx, c, testSpace, "ds"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.Upload(ctx, testSpace, "ds", testRows, nil)

@@ -114,7 +114,7 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(d.data.withMaskedKey(ctx), timeout)
 	defer cancel()
-	remote, err := c.LookupDataset(ctx, m.SpaceID.ValueString(), m.DatasetName.ValueString())
+	datasetID, ids, rowsJSON, err := lookUpRows(ctx, c, m.SpaceID.ValueString(), m.DatasetName.ValueString())
 	if err != nil {
 		summary := "Unable to read the dataset"
 		var apiErr *client.APIError
@@ -131,24 +131,31 @@ func (d *datasetDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 
-	ids := make([]types.String, len(remote.Annotations))
-	rows := make([]dataSourceRow, len(remote.Annotations))
-	for i, a := range remote.Annotations {
-		ids[i] = types.StringValue(a.ID)
-		rows[i] = dataSourceRow{ID: a.ID, DBID: a.DBID, ConvPrefix: a.ConvPrefix, Response: a.Response, GroundTruth: a.GroundTruth, CreatedAt: a.CreatedAt}
-		if rows[i].ConvPrefix == nil {
-			rows[i].ConvPrefix = []client.Message{}
-		}
-	}
-	rowsJSON, err := json.Marshal(rows)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to encode rows", err.Error())
-		return
-	}
 	m.ID = resourceID(m.SpaceID, m.DatasetName)
-	m.DatasetID = types.StringValue(remote.DatasetID)
+	m.DatasetID = types.StringValue(datasetID)
 	m.RowCount = types.Int64Value(int64(len(ids)))
 	m.RowIDs = stringList(ids)
 	m.RowsJSON = types.StringValue(string(rowsJSON))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// lookUpRows looks the dataset up and returns its id, its row ids and its
+// rows as rows_json, encoding each row as it arrives.
+func lookUpRows(ctx context.Context, c *client.Client, spaceID, name string) (string, []types.String, []byte, error) {
+	ids := []types.String{}
+	rowsJSON := []byte{'['}
+	datasetID, err := c.LookupDataset(ctx, spaceID, name, func(a *client.Annotation) error {
+		if len(ids) > 0 {
+			rowsJSON = append(rowsJSON, ',')
+		}
+		ids = append(ids, types.StringValue(a.ID))
+		row := dataSourceRow{ID: a.ID, DBID: a.DBID, ConvPrefix: a.ConvPrefix, Response: a.Response, GroundTruth: a.GroundTruth, CreatedAt: a.CreatedAt}
+		if row.ConvPrefix == nil {
+			row.ConvPrefix = []client.Message{}
+		}
+		b, err := json.Marshal(row)
+		rowsJSON = append(rowsJSON, b...)
+		return err
+	})
+	return datasetID, ids, append(rowsJSON, ']'), err
 }

@@ -166,7 +166,7 @@ func (f *fakePlatform) Upload(ctx context.Context, spaceID, datasetName string, 
 	return res, nil
 }
 
-func (f *fakePlatform) LookupDatasetEach(_ context.Context, spaceID, datasetName string, fn func(*client.Annotation) error) (string, error) {
+func (f *fakePlatform) LookupDataset(_ context.Context, spaceID, datasetName string, fn func(*client.Annotation) error) (string, error) {
 	f.lookups++
 	f.commitLate()
 	if n := f.lookups - 1; n < len(f.lookupErrs) && f.lookupErrs[n] != nil {

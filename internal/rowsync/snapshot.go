@@ -12,7 +12,7 @@ import (
 
 // Lookup is the part of the API client a lookup needs.
 type Lookup interface {
-	LookupDatasetEach(ctx context.Context, spaceID, datasetName string, fn func(*client.Annotation) error) (string, error)
+	LookupDataset(ctx context.Context, spaceID, datasetName string, fn func(*client.Annotation) error) (string, error)
 }
 
 // Snapshot is what one lookup showed of a dataset: whether it exists, its
@@ -42,7 +42,7 @@ const MaxRowsHint = 1 << 24
 func Look(ctx context.Context, api Lookup, spaceID, name string, sizeHint, idWidth int) (*Snapshot, error) {
 	s := &Snapshot{}
 	s.expect(sizeHint, idWidth)
-	id, err := api.LookupDatasetEach(ctx, spaceID, name, s.add)
+	id, err := api.LookupDataset(ctx, spaceID, name, s.add)
 	if errors.Is(err, client.ErrDatasetNotFound) {
 		return &Snapshot{TakenAt: time.Now()}, nil
 	}
