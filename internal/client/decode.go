@@ -82,11 +82,11 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 	d.decode = d.decodeContent
 	res, err := d.answer()
 	if err == nil {
-		err = d.end(d.ids)
+		err = d.end()
 	}
 	if err != nil {
-		err = d.fail(err, d.ids, fmt.Sprintf("reading the upload's answer stopped after %d row id(s)", len(d.ids)))
-		return nil, &OutcomeUnknownError{Op: opUpload.name, Cause: err, ProbablyStored: true, PartialIDs: d.ids}
+		err = d.fail(err, fmt.Sprintf("reading the upload's answer stopped after %d row id(s)", len(d.ids)))
+		return nil, &OutcomeUnknownError{Op: opUpload.name, Cause: err, ProbablyStored: true}
 	}
 	return res, nil
 }
@@ -94,7 +94,7 @@ func decodeUploadResponse(r io.Reader, redact func(string) string, each func(*An
 func (d *uploadDecoder) answer() (*UploadResult, error) {
 	switch k, err := d.peek(); {
 	case err == io.EOF && d.tr.err == nil:
-		return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object", nil)
+		return nil, d.unexpected("the answer is empty; expected a JSON array of rows or an object")
 	case err != nil:
 		return nil, err
 	case k == jsontext.KindBeginArray:
@@ -102,7 +102,7 @@ func (d *uploadDecoder) answer() (*UploadResult, error) {
 	case k == jsontext.KindBeginObject:
 		return d.objectAnswer()
 	default:
-		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindNames[k], nil)
+		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindNames[k])
 	}
 }
 
@@ -111,11 +111,11 @@ func (d *uploadDecoder) rowsAnswer() (*UploadResult, error) {
 	err := d.list(func() error {
 		n := len(d.ids) // the rows before have an id, or the answer would have stopped
 		if n >= maxRowsInAnswer {
-			return d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer), d.ids)
+			return d.unexpected(fmt.Sprintf("more than %d rows in the answer", maxRowsInAnswer))
 		}
 		problem, err := d.row(n)
 		if err == nil && problem != "" {
-			err = d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem), d.ids)
+			err = d.unexpected(fmt.Sprintf("row %d of the answer %s", n, problem))
 		}
 		return err
 	})

@@ -175,9 +175,6 @@ type OutcomeUnknownError struct {
 	// broke off or could not be read: the request very likely took effect
 	// (an upload's rows were stored).
 	ProbablyStored bool
-	// PartialIDs holds the row ids read before an upload's answer broke off,
-	// in order; they belong to the first len(PartialIDs) rows of the upload.
-	PartialIDs []string
 }
 
 // upload reports whether the request is an upload, whose messages speak of
@@ -207,7 +204,7 @@ func (e *OutcomeUnknownError) Error() string {
 	case !e.upload():
 		fmt.Fprintf(&b, "the %s may or may not have succeeded on the Collinear API; it was not sent again, to avoid doing it twice", e.Op)
 	case e.ProbablyStored:
-		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely (%d row id(s) read): the rows were probably stored, and they were not sent again, to avoid storing them twice", len(e.PartialIDs))
+		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely: the rows were probably stored, and they were not sent again, to avoid storing them twice")
 	default:
 		b.WriteString("the upload may or may not have been stored by the Collinear API; the rows were not sent again, to avoid storing them twice")
 	}
@@ -242,8 +239,6 @@ type UnexpectedResponseError struct {
 	Reason  string // what was wrong
 	Offset  int64  // byte offset in the body where it was noticed; negative when unknown
 	Excerpt string // the first ~200 printable bytes of the body
-	// PartialIDs holds the ids read before the problem.
-	PartialIDs []string
 }
 
 func (e *UnexpectedResponseError) Error() string {

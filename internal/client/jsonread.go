@@ -139,7 +139,7 @@ func rawText(raw []byte) string { return string(appendText(nil, raw)) }
 func (a *answerReader) readDatasetID() (string, error) {
 	k, text, err := a.readText(nil)
 	if err == nil && k != jsontext.KindNull && idProblem(k, text) != "" {
-		err = a.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB", nil)
+		err = a.unexpected("dataset_id is not a non-empty string or number of at most 1 KiB")
 	}
 	return string(text), err
 }
@@ -167,24 +167,23 @@ var kindNames = map[jsontext.Kind]string{
 
 // end checks that nothing follows the answer. A connection that fails after
 // the answer is complete loses nothing, so its error does not count.
-func (a *answerReader) end(ids []string) error {
+func (a *answerReader) end() error {
 	if _, err := a.dec.ReadToken(); err != io.EOF && a.tr.err == nil {
-		return a.unexpected("unexpected data after the end of the JSON answer", ids)
+		return a.unexpected("unexpected data after the end of the JSON answer")
 	}
 	return nil
 }
 
 // unexpected is an *UnexpectedResponseError at the current offset.
-func (a *answerReader) unexpected(reason string, ids []string) *UnexpectedResponseError {
-	return a.unexpectedAt(a.dec.InputOffset(), reason, ids)
+func (a *answerReader) unexpected(reason string) *UnexpectedResponseError {
+	return a.unexpectedAt(a.dec.InputOffset(), reason)
 }
 
-func (a *answerReader) unexpectedAt(offset int64, reason string, ids []string) *UnexpectedResponseError {
+func (a *answerReader) unexpectedAt(offset int64, reason string) *UnexpectedResponseError {
 	return &UnexpectedResponseError{
-		Reason:     a.redact(reason),
-		Offset:     offset,
-		Excerpt:    excerpt(a.redact(string(a.tr.head)), maxExcerpt),
-		PartialIDs: ids,
+		Reason:  a.redact(reason),
+		Offset:  offset,
+		Excerpt: excerpt(a.redact(string(a.tr.head)), maxExcerpt),
 	}
 }
 
@@ -194,7 +193,7 @@ var errEndedEarly = errors.New("the answer ended early")
 // found in it as it is, an answer that broke off (cut short, or the
 // connection failed) as its cause after brokeOff, and anything else as an
 // answer that is not valid JSON.
-func (a *answerReader) fail(err error, ids []string, brokeOff string) error {
+func (a *answerReader) fail(err error, brokeOff string) error {
 	var ue *UnexpectedResponseError
 	var syn *jsontext.SyntacticError
 	switch {
@@ -205,9 +204,9 @@ func (a *answerReader) fail(err error, ids []string, brokeOff string) error {
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: %w", brokeOff, errEndedEarly)
 	case !errors.As(err, &syn) || syn.Err == nil:
-		return a.unexpected(err.Error(), ids)
+		return a.unexpected(err.Error())
 	}
-	return a.unexpectedAt(syn.ByteOffset, "the answer is not valid JSON: "+syn.Err.Error(), ids)
+	return a.unexpectedAt(syn.ByteOffset, "the answer is not valid JSON: "+syn.Err.Error())
 }
 
 type span struct{ start, end int } // a part of elementReader.buf

@@ -80,10 +80,10 @@ func decodeDataset(r io.Reader, redact func(string) string, fn func(*Annotation)
 	d := &datasetDecoder{answerReader: newAnswerReader(r, redact), fn: fn}
 	id, err := d.dataset()
 	if err == nil {
-		err = d.end(nil)
+		err = d.end()
 	}
 	if err != nil && err != d.fnErr {
-		err = d.fail(err, nil, fmt.Sprintf("the answer broke off after %d annotation(s)", d.count))
+		err = d.fail(err, fmt.Sprintf("the answer broke off after %d annotation(s)", d.count))
 	}
 	return id, err
 }
@@ -93,7 +93,7 @@ func (d *datasetDecoder) dataset() (string, error) {
 	case err != nil:
 		return "", err
 	case k != jsontext.KindBeginObject:
-		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindNames[k], nil)
+		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindNames[k])
 	}
 	var datasetID string
 	err := d.object(func(name []byte) (err error) {
@@ -117,11 +117,11 @@ func (d *datasetDecoder) annotations() error {
 	case k == jsontext.KindNull:
 		return d.skip()
 	case k != jsontext.KindBeginArray:
-		return d.unexpected("dataset_annotations is "+kindNames[k]+", not a list", nil)
+		return d.unexpected("dataset_annotations is "+kindNames[k]+", not a list")
 	}
 	return d.list(func() error {
 		if d.count >= maxRowsInAnswer {
-			return d.unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer), nil)
+			return d.unexpected(fmt.Sprintf("more than %d annotations in the answer", maxRowsInAnswer))
 		}
 		problem, err := d.el.read(d.answerReader)
 		if err != nil {
@@ -131,7 +131,7 @@ func (d *datasetDecoder) annotations() error {
 			problem = d.annotation()
 		}
 		if problem != "" {
-			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem), nil)
+			return d.unexpected(fmt.Sprintf("annotation %d %s", d.count, problem))
 		}
 		d.count++
 		d.fnErr = d.fn(&d.ann)
