@@ -36,25 +36,39 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
+// statusText is what the messages say of a status: the summary line, the
+// message's head (followed by the retries made when retried is set) and
+// advice, and what comes before the API's own detail ("" for none).
+type statusText struct {
+	summary, head, advice, detailSep string
+	retried                          bool
+}
+
+const apiSaid = "; the API said: "
+
+var statusTexts = map[int]statusText{
+	http.StatusUnauthorized: {summary: "Collinear API rejected the API key (401)", detailSep: apiSaid,
+		head: "the Collinear API rejected the API key (HTTP 401): check api_key in the provider configuration or the COLLINEAR_API_KEY environment variable"},
+	http.StatusForbidden: {summary: "Collinear API denied access (403)", detailSep: apiSaid,
+		head: "the Collinear API key is valid but not allowed to do this (HTTP 403): check that the key has access to the space (space_id)"},
+	http.StatusNotFound: {summary: "Collinear API route or space not found (404)", detailSep: apiSaid,
+		head: "the Collinear API route or space was not found (HTTP 404): check base_url and space_id"},
+	http.StatusBadRequest: {summary: "Collinear API rejected the data (400)", detailSep: ": ",
+		head: "the API rejected the data (HTTP 400)"},
+	http.StatusRequestEntityTooLarge: {summary: "Request too large for the Collinear API (413)",
+		head: "the request is too large for the Collinear API (HTTP 413): use a smaller batch of rows per upload"},
+	http.StatusUnprocessableEntity: {summary: "Collinear API rejected the request (422)", detailSep: ": ",
+		head: "the Collinear API rejected the request as invalid (HTTP 422)"},
+	http.StatusTooManyRequests: {summary: "Collinear API rate limit exceeded (429)", detailSep: apiSaid, retried: true,
+		head: "the Collinear API is rate limiting requests (HTTP 429)", advice: ": try again later, or raise max_retries"},
+	http.StatusServiceUnavailable: {summary: "Collinear API unavailable (503)", detailSep: apiSaid, retried: true,
+		head: "the Collinear API is temporarily unavailable (HTTP 503)", advice: ": try again later"},
+}
+
 // Summary is a short description for a diagnostic's summary line.
 func (e *APIError) Summary() string {
-	switch e.StatusCode {
-	case http.StatusUnauthorized:
-		return "Collinear API rejected the API key (401)"
-	case http.StatusForbidden:
-		return "Collinear API denied access (403)"
-	case http.StatusNotFound:
-		return "Collinear API route or space not found (404)"
-	case http.StatusBadRequest:
-		return "Collinear API rejected the data (400)"
-	case http.StatusRequestEntityTooLarge:
-		return "Request too large for the Collinear API (413)"
-	case http.StatusUnprocessableEntity:
-		return "Collinear API rejected the request (422)"
-	case http.StatusTooManyRequests:
-		return "Collinear API rate limit exceeded (429)"
-	case http.StatusServiceUnavailable:
-		return "Collinear API unavailable (503)"
+	if t, ok := statusTexts[e.StatusCode]; ok {
+		return t.summary
 	}
 	if e.StatusCode >= 300 && e.StatusCode < 400 {
 		return fmt.Sprintf("Collinear API redirected the request (%d)", e.StatusCode)
@@ -65,53 +79,31 @@ func (e *APIError) Summary() string {
 // Error is the long, actionable description.
 func (e *APIError) Error() string {
 	var b strings.Builder
+	t, ok := statusTexts[e.StatusCode]
 	switch code := e.StatusCode; {
-	case code == http.StatusUnauthorized:
-		b.WriteString("the Collinear API rejected the API key (HTTP 401): check api_key in the provider configuration or the COLLINEAR_API_KEY environment variable")
-		e.writeDetail(&b, "; the API said: ")
-	case code == http.StatusForbidden:
-		b.WriteString("the Collinear API key is valid but not allowed to do this (HTTP 403): check that the key has access to the space (space_id)")
-		e.writeDetail(&b, "; the API said: ")
-	case code == http.StatusNotFound:
-		b.WriteString("the Collinear API route or space was not found (HTTP 404): check base_url and space_id")
-		e.writeDetail(&b, "; the API said: ")
-	case code == http.StatusBadRequest:
-		b.WriteString("the API rejected the data (HTTP 400)")
-		e.writeDetail(&b, ": ")
-	case code == http.StatusRequestEntityTooLarge:
-		b.WriteString("the request is too large for the Collinear API (HTTP 413): use a smaller batch of rows per upload")
-	case code == http.StatusUnprocessableEntity:
-		b.WriteString("the Collinear API rejected the request as invalid (HTTP 422)")
-		if len(e.Validation) == 0 {
-			e.writeDetail(&b, ": ")
+	case ok:
+		b.WriteString(t.head)
+		if t.retried {
+			e.writeRetries(&b)
 		}
-		for _, v := range e.Validation {
-			b.WriteString("\n  ")
-			if len(v.Loc) > 0 {
-				b.WriteString(strings.Join(v.Loc, "."))
-				b.WriteString(": ")
-			}
-			b.WriteString(v.Msg)
-		}
-	case code == http.StatusTooManyRequests:
-		b.WriteString("the Collinear API is rate limiting requests (HTTP 429)")
-		e.writeRetries(&b)
-		b.WriteString(": try again later, or raise max_retries")
-		e.writeDetail(&b, "; the API said: ")
-	case code == http.StatusServiceUnavailable:
-		b.WriteString("the Collinear API is temporarily unavailable (HTTP 503)")
-		e.writeRetries(&b)
-		b.WriteString(": try again later")
-		e.writeDetail(&b, "; the API said: ")
+		b.WriteString(t.advice)
 	case code >= 300 && code < 400:
 		fmt.Fprintf(&b, "the Collinear API answered with a redirect (HTTP %d), which the provider does not follow: check base_url (for example https:// instead of http://, or a missing path prefix)", code)
 	case code >= 500:
 		fmt.Fprintf(&b, "the Collinear API failed with HTTP %d %s", code, http.StatusText(code))
 		e.writeRetries(&b)
-		e.writeBody(&b)
+		t.detailSep = ": "
 	default:
 		fmt.Fprintf(&b, "the Collinear API answered HTTP %d %s", code, http.StatusText(code))
-		e.writeBody(&b)
+		t.detailSep = ": "
+	}
+	if e.StatusCode == http.StatusUnprocessableEntity && len(e.Validation) > 0 {
+		for _, v := range e.Validation {
+			b.WriteString("\n  ")
+			v.write(&b)
+		}
+	} else if t.detailSep != "" {
+		e.writeDetail(&b, t.detailSep)
 	}
 	return b.String()
 }
@@ -127,11 +119,7 @@ func (e *APIError) writeDetail(b *strings.Builder, sep string) {
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			if len(v.Loc) > 0 {
-				b.WriteString(strings.Join(v.Loc, "."))
-				b.WriteString(": ")
-			}
-			b.WriteString(v.Msg)
+			v.write(b)
 		}
 	case e.BodyExcerpt != "":
 		b.WriteString(sep)
@@ -139,14 +127,12 @@ func (e *APIError) writeDetail(b *strings.Builder, sep string) {
 	}
 }
 
-func (e *APIError) writeBody(b *strings.Builder) {
-	if e.Detail != "" {
+func (v ValidationIssue) write(b *strings.Builder) {
+	if len(v.Loc) > 0 {
+		b.WriteString(strings.Join(v.Loc, "."))
 		b.WriteString(": ")
-		b.WriteString(e.Detail)
-	} else if e.BodyExcerpt != "" {
-		b.WriteString(": ")
-		b.WriteString(e.BodyExcerpt)
 	}
+	b.WriteString(v.Msg)
 }
 
 func (e *APIError) writeRetries(b *strings.Builder) {

@@ -55,49 +55,31 @@ func (e *notSentError) Unwrap() error { return e.err }
 //     requests retry those.
 //   - Other 4xx (and 501, 505) are final.
 func classify(notIdempotent bool, resp *http.Response, err error) verdict {
-	if err != nil {
-		if isCertificateError(err) {
-			return verdictNotSent
-		}
-		if isBeforeSend(err) {
-			return verdictRetry
-		}
-		if notIdempotent {
-			return verdictOutcomeUnknown
-		}
-		return verdictRetry
+	// lost: the body may have arrived and no usable answer came back.
+	lost := verdictRetry
+	if notIdempotent {
+		lost = verdictOutcomeUnknown
 	}
-	if resp == nil {
-		// Not produced by net/http; treat as a lost answer.
-		if notIdempotent {
-			return verdictOutcomeUnknown
-		}
-		return verdictRetry
-	}
-	code := resp.StatusCode
 	switch {
-	case code >= 200 && code < 300:
-		return verdictDone
+	case err != nil && isCertificateError(err):
+		return verdictNotSent
+	case err != nil && isBeforeSend(err):
+		return verdictRetry
+	case err != nil || resp == nil: // resp nil is not produced by net/http
+		return lost
+	}
+	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
 		return verdictRetry
-	case code == http.StatusServiceUnavailable:
-		if notIdempotent {
-			return verdictOutcomeUnknown
-		}
-		return verdictRetry
-	case code == http.StatusNotImplemented, code == http.StatusHTTPVersionNotSupported:
-		// The server did not support the request at all.
-		return verdictDone
-	case code >= 500 || code < 100:
-		// 500, 502, 504 and the like: the request may have been processed
-		// (a gateway timing out while the API goes on storing rows).
-		if notIdempotent {
-			return verdictOutcomeUnknown
-		}
-		if code == http.StatusInternalServerError || code == http.StatusBadGateway || code == http.StatusGatewayTimeout {
-			return verdictRetry
-		}
-		return verdictDone
+	case code == http.StatusServiceUnavailable, code == http.StatusInternalServerError,
+		code == http.StatusBadGateway, code == http.StatusGatewayTimeout:
+		// A gateway timing out while the API goes on storing rows.
+		return lost
+	case notIdempotent && (code >= 500 || code < 100) &&
+		code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported:
+		// Any other server failure may have processed the request; 501 and
+		// 505 did not support it at all.
+		return verdictOutcomeUnknown
 	}
 	return verdictDone
 }
@@ -147,44 +129,20 @@ func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response,
 		}
 	}
 	base := maxWait
-	if attempt < 62 {
-		if b := minWait << uint(attempt); b > 0 && b>>uint(attempt) == minWait && b < maxWait {
-			base = b
-		}
+	if attempt < 62 && minWait<<attempt>>attempt == minWait { // no overflow
+		base = min(minWait<<attempt, maxWait)
 	}
-	half := base / 2
-	wait := half
-	if half > 0 {
-		wait += rand.N(half + 1)
-	}
-	if wait < minWait {
-		wait = minWait
-	}
-	return wait
+	return max(base/2+rand.N(base/2+1), minWait)
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date. A
 // date in the past means "now".
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(365*24*time.Hour/time.Second) {
-			secs = int64(365 * 24 * time.Hour / time.Second) // avoid overflow; capped by max anyway
-		}
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		const year = int64(365 * 24 * time.Hour / time.Second) // beyond any cap, short of overflow
+		return time.Duration(min(secs, year)) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	if d := t.Sub(now); d > 0 {
-		return d, true
-	}
-	return 0, true
+	return max(t.Sub(now), 0), err == nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/textproto"
@@ -37,9 +36,9 @@ type UploadResult struct {
 // after the body may have reached the server is an *OutcomeUnknownError.
 //
 // Each element of a rows answer is handed to each (which may be nil) as it
-// is decoded; see AnswerRow. Every failure after the API answered 200 is an
-// *OutcomeUnknownError with ProbablyStored set and the ids read so far in
-// PartialIDs: the caller must not upload the rows again.
+// is decoded, before a failure it causes; see AnswerRow. Every failure after
+// the API answered 200 is an *OutcomeUnknownError with ProbablyStored set:
+// the caller must not upload the rows again.
 func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body []byte, each func(*AnswerRow)) (*UploadResult, error) {
 	if spaceID == "" || datasetName == "" {
 		return nil, errors.New("upload needs a space_id and a dataset_name")
@@ -47,11 +46,7 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 	if len(body) == 0 {
 		return nil, errors.New("upload needs a body: a JSON array of rows")
 	}
-	form, err := newMultipartForm(datasetName, spaceID, body)
-	if err != nil {
-		return nil, err
-	}
-
+	form := newMultipartForm(datasetName, spaceID, body)
 	resp, err := c.do(ctx, opUpload, "POST", UploadPath, form.contentType, form.reader)
 	if err != nil {
 		return nil, err
@@ -69,43 +64,26 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 // multipartForm is an upload body: prefix + rows + suffix. The rows are
 // never copied; each attempt reads them afresh through reader.
 type multipartForm struct {
-	contentType string
-	prefix      []byte // the two text fields and the file part's header
-	rows        []byte
-	suffix      []byte // the closing boundary
+	contentType    string
+	prefix, suffix []byte // the text fields and the file part's header; the closing boundary
+	rows           []byte
 }
 
-func newMultipartForm(datasetName, spaceID string, rows []byte) (*multipartForm, error) {
+func newMultipartForm(datasetName, spaceID string, rows []byte) *multipartForm {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	if err := mw.WriteField("dataset_name", datasetName); err != nil {
-		return nil, fmt.Errorf("building the upload form: %w", err)
-	}
-	if err := mw.WriteField("space_id", spaceID); err != nil {
-		return nil, fmt.Errorf("building the upload form: %w", err)
-	}
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", `form-data; name="file"; filename="rows.json"`)
-	h.Set("Content-Type", "application/json")
-	if _, err := mw.CreatePart(h); err != nil {
-		return nil, fmt.Errorf("building the upload form: %w", err)
-	}
-	prefix := bytes.Clone(buf.Bytes())
+	// Writing to a bytes.Buffer cannot fail.
+	_ = mw.WriteField("dataset_name", datasetName)
+	_ = mw.WriteField("space_id", spaceID)
+	_, _ = mw.CreatePart(textproto.MIMEHeader{
+		"Content-Disposition": {`form-data; name="file"; filename="rows.json"`},
+		"Content-Type":        {"application/json"},
+	})
+	f := &multipartForm{contentType: mw.FormDataContentType(), prefix: bytes.Clone(buf.Bytes()), rows: rows}
 	buf.Reset()
-	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("building the upload form: %w", err)
-	}
-	return &multipartForm{
-		contentType: mw.FormDataContentType(),
-		prefix:      prefix,
-		rows:        rows,
-		suffix:      bytes.Clone(buf.Bytes()),
-	}, nil
-}
-
-// size is the exact Content-Length.
-func (f *multipartForm) size() int {
-	return len(f.prefix) + len(f.rows) + len(f.suffix)
+	_ = mw.Close()
+	f.suffix = buf.Bytes()
+	return f
 }
 
 // reader is the retryablehttp body function: a new reader over the same
@@ -113,6 +91,6 @@ func (f *multipartForm) size() int {
 func (f *multipartForm) reader() (io.Reader, error) {
 	return &sizedReader{
 		Reader: io.MultiReader(bytes.NewReader(f.prefix), bytes.NewReader(f.rows), bytes.NewReader(f.suffix)),
-		n:      f.size(),
+		n:      len(f.prefix) + len(f.rows) + len(f.suffix),
 	}, nil
 }
