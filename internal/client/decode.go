@@ -102,7 +102,7 @@ func (d *uploadDecoder) answer() (*UploadResult, error) {
 	case k == jsontext.KindBeginObject:
 		return d.objectAnswer()
 	default:
-		return nil, d.unexpected("expected a JSON array of rows or an object, got "+kindNames[k])
+		return nil, d.unexpected("expected a JSON array of rows or an object, got " + kindNames[k])
 	}
 }
 

@@ -93,7 +93,7 @@ func (d *datasetDecoder) dataset() (string, error) {
 	case err != nil:
 		return "", err
 	case k != jsontext.KindBeginObject:
-		return "", d.unexpected("expected a JSON object with dataset_annotations, got "+kindNames[k])
+		return "", d.unexpected("expected a JSON object with dataset_annotations, got " + kindNames[k])
 	}
 	var datasetID string
 	err := d.object(func(name []byte) (err error) {
@@ -117,7 +117,7 @@ func (d *datasetDecoder) annotations() error {
 	case k == jsontext.KindNull:
 		return d.skip()
 	case k != jsontext.KindBeginArray:
-		return d.unexpected("dataset_annotations is "+kindNames[k]+", not a list")
+		return d.unexpected("dataset_annotations is " + kindNames[k] + ", not a list")
 	}
 	return d.list(func() error {
 		if d.count >= maxRowsInAnswer {
