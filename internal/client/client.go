@@ -19,9 +19,7 @@ import (
 // it; keys and values alternate in kv. The API key never reaches it.
 type Logger interface {
 	Debug(msg string, kv ...any)
-	Info(msg string, kv ...any)
 	Warn(msg string, kv ...any)
-	Error(msg string, kv ...any)
 }
 
 const (
@@ -163,6 +161,4 @@ func (c *Client) redact(s string) string {
 type discardLogger struct{}
 
 func (discardLogger) Debug(string, ...any) {}
-func (discardLogger) Info(string, ...any)  {}
 func (discardLogger) Warn(string, ...any)  {}
-func (discardLogger) Error(string, ...any) {}

@@ -1,12 +1,10 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 )
@@ -39,10 +37,6 @@ var JudgeModelNames = []string{
 	"veritas_large", "lynx", "custom", "collinear_guard_category", "regex", "collinear_flex",
 	"diversity", "coherence", "instruction_following", "quality_of_reasoning",
 }
-
-// maxSmallAnswer bounds what is read of the answers that are small by
-// nature: a judge's id, an evaluation's ApiResponse, a space's judge list.
-const maxSmallAnswer = 32 << 20
 
 // JudgeCreateRequest is JudgeCreateRequestDTO of the OpenAPI document.
 // JudgeValues and DatasetAnnotationIDs are sent as [] when nil: the first is
@@ -142,94 +136,4 @@ func (c *Client) decodeJudges(path string, body []byte) ([]Judge, error) {
 		judges[i] = Judge{ID: *it.ID, Name: *it.Name, BehaviorType: *it.BehaviorType}
 	}
 	return judges, nil
-}
-
-// routeStatusError maps the 404 and 405 of a read-only route to sentinel
-// errors: a missing route to unavailable, another 404 to notFound, whose
-// message is notFound's followed by ": " and notFoundMsg. FastAPI answers a
-// missing route with exactly {"detail":"Not Found"}; the route's own 404
-// names what it did not find.
-func routeStatusError(apiErr *APIError, method, path string, unavailable, notFound error, notFoundMsg string) error {
-	switch {
-	case routeMissing(apiErr):
-		return &statusError{sentinel: unavailable, api: apiErr,
-			msg: fmt.Sprintf("%s: %s %s answered HTTP %d (check base_url)", unavailable, method, path, apiErr.StatusCode)}
-	case apiErr.StatusCode == http.StatusNotFound:
-		return &statusError{sentinel: notFound, api: apiErr, msg: fmt.Sprintf("%s: %s", notFound, notFoundMsg)}
-	}
-	return apiErr
-}
-
-// routeMissing reports FastAPI's answer to a route it does not have: a bare
-// 404 {"detail":"Not Found"}, or 405.
-func routeMissing(apiErr *APIError) bool {
-	return apiErr.StatusCode == http.StatusMethodNotAllowed ||
-		apiErr.StatusCode == http.StatusNotFound && (apiErr.Detail == "Not Found" || apiErr.Detail == "" && len(apiErr.Validation) == 0)
-}
-
-// statusError carries a sentinel and the API error behind it.
-type statusError struct {
-	sentinel error
-	api      *APIError
-	msg      string
-}
-
-func (e *statusError) Error() string   { return e.msg }
-func (e *statusError) Unwrap() []error { return []error{e.sentinel, e.api} }
-
-// sendJSON posts v as JSON and returns the 2xx answer; the caller closes its
-// body.
-func (c *Client) sendJSON(ctx context.Context, op operation, path string, v any) (*http.Response, error) {
-	reqBody, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the %s request: %w", op.name, err)
-	}
-	return c.do(ctx, op, http.MethodPost, path, "application/json", func() (io.Reader, error) {
-		return bytes.NewReader(reqBody), nil
-	})
-}
-
-// postJSON posts v as JSON and hands the body of the 2xx answer, read whole,
-// to decode. When op is not idempotent, an answer that breaks off or that
-// decode refuses is an *OutcomeUnknownError with ProbablyStored set: the API
-// answered 200.
-func (c *Client) postJSON(ctx context.Context, op operation, path string, v any, decode func(body []byte) error) error {
-	resp, err := c.sendJSON(ctx, op, path, v)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := readAnswer(resp.Body)
-	if err != nil {
-		err = fmt.Errorf("reading the answer of POST %s: %w", path, err)
-	} else {
-		err = decode(body)
-	}
-	if err != nil && op.notIdempotent {
-		return &OutcomeUnknownError{Op: op.name, Cause: err, ProbablyStored: true}
-	}
-	return err
-}
-
-// readAnswer reads a small answer whole, refusing one beyond maxSmallAnswer.
-func readAnswer(r io.Reader) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, maxSmallAnswer+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > maxSmallAnswer {
-		return nil, fmt.Errorf("the answer is larger than %d bytes", maxSmallAnswer)
-	}
-	return body, nil
-}
-
-// unexpectedAnswer describes a 2xx answer read whole without the documented
-// shape.
-func (c *Client) unexpectedAnswer(path, reason string, body []byte) *UnexpectedResponseError {
-	return &UnexpectedResponseError{
-		Path:    path,
-		Reason:  c.redact(reason),
-		Offset:  -1,
-		Excerpt: excerpt(c.redact(string(body)), maxExcerpt),
-	}
 }

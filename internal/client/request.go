@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,10 +63,12 @@ type call struct {
 	retryAfterBeyondDeadline time.Duration
 }
 
-// do sends one logical request with the retry policy. It returns the final
-// 2xx response (the caller closes its body), or an error: *APIError,
-// *OutcomeUnknownError (requests that are not idempotent), or a transport or context error.
-func (c *Client) do(ctx context.Context, op operation, method, path, contentType string, body retryablehttp.ReaderFunc) (*http.Response, error) {
+// do sends one logical request with the retry policy. body is nil, a
+// []byte or a retryablehttp.ReaderFunc, read afresh for every attempt. It
+// returns the final 2xx response (the caller closes its body), or an error:
+// *APIError, *OutcomeUnknownError (requests that are not idempotent), or a
+// transport or context error.
+func (c *Client) do(ctx context.Context, op operation, method, path, contentType string, body any) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
 	}
@@ -74,11 +77,7 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
 	})
-	var rawBody any // a nil body (a GET) must reach retryablehttp as nil, not as a nil ReaderFunc
-	if body != nil {
-		rawBody = body
-	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, rawBody)
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("building the Collinear API %s request: %w", op.name, err)
 	}
@@ -225,4 +224,96 @@ func statusOf(resp *http.Response) int {
 		return 0
 	}
 	return resp.StatusCode
+}
+
+// maxSmallAnswer bounds what is read of the answers that are small by
+// nature: a judge's id, an evaluation's ApiResponse, a space's judge list.
+const maxSmallAnswer = 32 << 20
+
+// routeStatusError maps the 404 and 405 of a read-only route to sentinel
+// errors: a missing route to unavailable, another 404 to notFound, whose
+// message is notFound's followed by ": " and notFoundMsg. FastAPI answers a
+// missing route with exactly {"detail":"Not Found"}; the route's own 404
+// names what it did not find.
+func routeStatusError(apiErr *APIError, method, path string, unavailable, notFound error, notFoundMsg string) error {
+	switch {
+	case routeMissing(apiErr):
+		return &statusError{sentinel: unavailable, api: apiErr,
+			msg: fmt.Sprintf("%s: %s %s answered HTTP %d (check base_url)", unavailable, method, path, apiErr.StatusCode)}
+	case apiErr.StatusCode == http.StatusNotFound:
+		return &statusError{sentinel: notFound, api: apiErr, msg: fmt.Sprintf("%s: %s", notFound, notFoundMsg)}
+	}
+	return apiErr
+}
+
+// routeMissing reports FastAPI's answer to a route it does not have: a bare
+// 404 {"detail":"Not Found"}, or 405.
+func routeMissing(apiErr *APIError) bool {
+	return apiErr.StatusCode == http.StatusMethodNotAllowed ||
+		apiErr.StatusCode == http.StatusNotFound && (apiErr.Detail == "Not Found" || apiErr.Detail == "" && len(apiErr.Validation) == 0)
+}
+
+// statusError carries a sentinel and the API error behind it.
+type statusError struct {
+	sentinel error
+	api      *APIError
+	msg      string
+}
+
+func (e *statusError) Error() string   { return e.msg }
+func (e *statusError) Unwrap() []error { return []error{e.sentinel, e.api} }
+
+// sendJSON posts v as JSON and returns the 2xx answer; the caller closes its
+// body.
+func (c *Client) sendJSON(ctx context.Context, op operation, path string, v any) (*http.Response, error) {
+	reqBody, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the %s request: %w", op.name, err)
+	}
+	return c.do(ctx, op, http.MethodPost, path, "application/json", reqBody)
+}
+
+// postJSON posts v as JSON and hands the body of the 2xx answer, read whole,
+// to decode. When op is not idempotent, an answer that breaks off or that
+// decode refuses is an *OutcomeUnknownError with ProbablyStored set: the API
+// answered 200.
+func (c *Client) postJSON(ctx context.Context, op operation, path string, v any, decode func(body []byte) error) error {
+	resp, err := c.sendJSON(ctx, op, path, v)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := readAnswer(resp.Body)
+	if err != nil {
+		err = fmt.Errorf("reading the answer of POST %s: %w", path, err)
+	} else {
+		err = decode(body)
+	}
+	if err != nil && op.notIdempotent {
+		return &OutcomeUnknownError{Op: op.name, Cause: err, ProbablyStored: true}
+	}
+	return err
+}
+
+// readAnswer reads a small answer whole, refusing one beyond maxSmallAnswer.
+func readAnswer(r io.Reader) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, maxSmallAnswer+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxSmallAnswer {
+		return nil, fmt.Errorf("the answer is larger than %d bytes", maxSmallAnswer)
+	}
+	return body, nil
+}
+
+// unexpectedAnswer describes a 2xx answer read whole without the documented
+// shape.
+func (c *Client) unexpectedAnswer(path, reason string, body []byte) *UnexpectedResponseError {
+	return &UnexpectedResponseError{
+		Path:    path,
+		Reason:  c.redact(reason),
+		Offset:  -1,
+		Excerpt: excerpt(c.redact(string(body)), maxExcerpt),
+	}
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // UploadPath is the route of the upload endpoint, below the base URL.
@@ -47,7 +50,7 @@ func (c *Client) Upload(ctx context.Context, spaceID, datasetName string, body [
 		return nil, errors.New("upload needs a body: a JSON array of rows")
 	}
 	form := newMultipartForm(datasetName, spaceID, body)
-	resp, err := c.do(ctx, opUpload, "POST", UploadPath, form.contentType, form.reader)
+	resp, err := c.do(ctx, opUpload, http.MethodPost, UploadPath, form.contentType, retryablehttp.ReaderFunc(form.reader))
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,4 @@ func fields(kv []any) map[string]any {
 }
 
 func (a tflogAdapter) Debug(msg string, kv ...any) { tflog.Debug(a.ctx, msg, fields(kv)) }
-func (a tflogAdapter) Info(msg string, kv ...any)  { tflog.Info(a.ctx, msg, fields(kv)) }
 func (a tflogAdapter) Warn(msg string, kv ...any)  { tflog.Warn(a.ctx, msg, fields(kv)) }
-func (a tflogAdapter) Error(msg string, kv ...any) { tflog.Error(a.ctx, msg, fields(kv)) }
