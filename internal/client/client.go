@@ -8,6 +8,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -93,34 +94,20 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		baseURL:      strings.TrimRight(cfg.BaseURL, "/"),
 		apiKey:       cfg.APIKey,
-		userAgent:    cfg.UserAgent,
+		userAgent:    cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		maxRetries:   cfg.MaxRetries,
-		retryWaitMin: cfg.RetryWaitMin,
-		retryWaitMax: cfg.RetryWaitMax,
+		retryWaitMin: cmp.Or(max(cfg.RetryWaitMin, 0), DefaultRetryWaitMin),
+		retryWaitMax: cmp.Or(max(cfg.RetryWaitMax, 0), DefaultRetryWaitMax),
 		logger:       cfg.Logger,
-	}
-	if c.userAgent == "" {
-		c.userAgent = DefaultUserAgent
 	}
 	if c.maxRetries < 0 {
 		c.maxRetries = DefaultMaxRetries
 	}
-	if c.retryWaitMin <= 0 {
-		c.retryWaitMin = DefaultRetryWaitMin
-	}
-	if c.retryWaitMax <= 0 {
-		c.retryWaitMax = DefaultRetryWaitMax
-	}
-	if c.retryWaitMax < c.retryWaitMin {
-		c.retryWaitMax = c.retryWaitMin
-	}
-	headerTimeout := cfg.ResponseHeaderTimeout
-	if headerTimeout <= 0 {
-		headerTimeout = DefaultResponseHeaderTimeout
-	}
+	c.retryWaitMax = max(c.retryWaitMax, c.retryWaitMin)
 	if c.logger == nil {
 		c.logger = func(context.Context) Logger { return discardLogger{} }
 	}
+	headerTimeout := cmp.Or(max(cfg.ResponseHeaderTimeout, 0), DefaultResponseHeaderTimeout)
 	c.httpClient = newHTTPClient(cfg.HTTPClient, headerTimeout)
 	return c, nil
 }

@@ -176,13 +176,9 @@ func (a *answerReader) end() error {
 
 // unexpected is an *UnexpectedResponseError at the current offset.
 func (a *answerReader) unexpected(reason string) *UnexpectedResponseError {
-	return a.unexpectedAt(a.dec.InputOffset(), reason)
-}
-
-func (a *answerReader) unexpectedAt(offset int64, reason string) *UnexpectedResponseError {
 	return &UnexpectedResponseError{
 		Reason:  a.redact(reason),
-		Offset:  offset,
+		Offset:  a.dec.InputOffset(),
 		Excerpt: excerpt(a.redact(string(a.tr.head)), maxExcerpt),
 	}
 }
@@ -206,7 +202,9 @@ func (a *answerReader) fail(err error, brokeOff string) error {
 	case !errors.As(err, &syn) || syn.Err == nil:
 		return a.unexpected(err.Error())
 	}
-	return a.unexpectedAt(syn.ByteOffset, "the answer is not valid JSON: "+syn.Err.Error())
+	ue = a.unexpected("the answer is not valid JSON: " + syn.Err.Error())
+	ue.Offset = syn.ByteOffset
+	return ue
 }
 
 type span struct{ start, end int } // a part of elementReader.buf
