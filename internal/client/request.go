@@ -73,42 +73,15 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 		return nil, fmt.Errorf("the Collinear API %s was not sent: %w", op.name, err)
 	}
 	cl := &call{c: c, log: c.logger(ctx), op: op, method: method, path: path}
-
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
-	})
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	req, err := cl.request(ctx, contentType, body)
 	if err != nil {
-		return nil, fmt.Errorf("building the Collinear API %s request: %w", op.name, err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-
-	rc := &retryablehttp.Client{
-		HTTPClient:   c.httpClient,
-		RetryWaitMin: c.retryWaitMin,
-		RetryWaitMax: c.retryWaitMax,
-		RetryMax:     c.maxRetries,
-		CheckRetry:   cl.checkRetry,
-		Backoff:      cl.backoff,
-		// Hand back the last answer or error as is: the client maps them
-		// itself, with the number of retries.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) {
-			cl.gotConn.Store(false)
-		},
-	}
-
 	start := time.Now()
-	resp, err := rc.Do(req)
+	resp, err := cl.retryClient().Do(req)
 	cl.log.Debug("Collinear API request finished",
 		"method", method, "path", path, "attempts", cl.attempts,
 		"status", statusOf(cl.lastResp), "duration", time.Since(start))
-
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
@@ -127,6 +100,41 @@ func (c *Client) do(ctx context.Context, op operation, method, path, contentType
 		return nil, &OutcomeUnknownError{Op: op.name, Cause: apiErr}
 	}
 	return nil, apiErr
+}
+
+// request builds the call's request, traced to learn whether each attempt
+// obtained a connection.
+func (cl *call) request(ctx context.Context, contentType string, body any) (*retryablehttp.Request, error) {
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { cl.gotConn.Store(true) },
+	})
+	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, cl.c.baseURL+cl.path, body)
+	if err != nil {
+		return nil, fmt.Errorf("building the Collinear API %s request: %w", cl.op.name, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cl.c.apiKey)
+	req.Header.Set("User-Agent", cl.c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req, nil
+}
+
+// retryClient runs the call's attempts under its retry policy.
+func (cl *call) retryClient() *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   cl.c.httpClient,
+		RetryWaitMin: cl.c.retryWaitMin,
+		RetryWaitMax: cl.c.retryWaitMax,
+		RetryMax:     cl.c.maxRetries,
+		CheckRetry:   cl.checkRetry,
+		Backoff:      cl.backoff,
+		// Hand back the last answer or error as is: the client maps them
+		// itself, with the number of retries.
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(retryablehttp.Logger, *http.Request, int) { cl.gotConn.Store(false) },
+	}
 }
 
 // failure maps the error retryablehttp returned (no response) to the
