@@ -44,40 +44,9 @@ func (r *datasetResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	rec := priorRecord(ctx, prior, req.Private, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	if r.planRows(ctx, req, resp, &plan, prior, src) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
-	if prior != nil {
-		src.expectRows(prior.RowCount)
-	}
-	// Bad rows are refused before anything is asked of the API.
-	capture := newPreviewCapture(plan.previewLimit(), rec)
-	chk, diags := src.check(rec.NeedsKeys(), capture)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var look lookAtPlan
-	if prior == nil {
-		rec, look = r.lookBeforeCreate(ctx, &plan, src, chk, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-	plan.RowCount = types.Int64Value(int64(chk.summary.Rows))
-	plan.ContentSHA256 = types.StringValue(chk.contentSHA256())
-	p := rowsync.PlanRows(chk.fingerprints, rec)
-	resp.Diagnostics.Append(planDiagnostics(&plan, p, look)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.planIDs(p, prior, look)
-	resp.Diagnostics.Append(plan.planPreview(src, p, capture, prior)...)
-	if prior != nil && p.ToSend+p.InDoubt > 0 {
-		resp.Diagnostics.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // resourceID is a dataset's id, `<space_id>/<dataset_name>`: unknown while
@@ -280,4 +249,45 @@ func notInSource(look lookAtPlan, p *rowsync.Plan) string {
 		return ""
 	}
 	return fmt.Sprintf(" %d row(s) on the platform match no source row; they stay there, not managed by Terraform.", look.rows-p.Adopted)
+}
+
+// planRows plans the rows of a source whose content is known: it checks
+// them, looks at the platform before a create, and plans ids, preview and
+// the rows an update sends. It reports whether the plan may be set.
+func (r *datasetResource) planRows(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, plan, prior *datasetModel, src *source) bool {
+	diags := &resp.Diagnostics
+	rec := priorRecord(ctx, prior, req.Private, diags)
+	if diags.HasError() {
+		return false
+	}
+	if prior != nil {
+		src.expectRows(prior.RowCount)
+	}
+	// Bad rows are refused before anything is asked of the API.
+	capture := newPreviewCapture(plan.previewLimit(), rec)
+	chk, checkDiags := src.check(rec.NeedsKeys(), capture)
+	diags.Append(checkDiags...)
+	if diags.HasError() {
+		return false
+	}
+	var look lookAtPlan
+	if prior == nil {
+		rec, look = r.lookBeforeCreate(ctx, plan, src, chk, diags)
+		if diags.HasError() {
+			return false
+		}
+	}
+	plan.RowCount = types.Int64Value(int64(chk.summary.Rows))
+	plan.ContentSHA256 = types.StringValue(chk.contentSHA256())
+	p := rowsync.PlanRows(chk.fingerprints, rec)
+	diags.Append(planDiagnostics(plan, p, look)...)
+	if diags.HasError() {
+		return false
+	}
+	plan.planIDs(p, prior, look)
+	diags.Append(plan.planPreview(src, p, capture, prior)...)
+	if prior != nil && p.ToSend+p.InDoubt > 0 {
+		diags.Append(setPlannedRows(ctx, resp.Private, chk, rec.NeedsKeys())...)
+	}
+	return !diags.HasError()
 }
