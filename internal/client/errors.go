@@ -190,7 +190,7 @@ func (e *OutcomeUnknownError) Error() string {
 	case !e.upload():
 		fmt.Fprintf(&b, "the %s may or may not have succeeded on the Collinear API; it was not sent again, to avoid doing it twice", e.Op)
 	case e.ProbablyStored:
-		fmt.Fprintf(&b, "the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely: the rows were probably stored, and they were not sent again, to avoid storing them twice")
+		b.WriteString("the Collinear API accepted the upload (HTTP 200) but its answer could not be read completely: the rows were probably stored, and they were not sent again, to avoid storing them twice")
 	default:
 		b.WriteString("the upload may or may not have been stored by the Collinear API; the rows were not sent again, to avoid storing them twice")
 	}
