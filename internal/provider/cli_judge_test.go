@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
@@ -83,4 +85,45 @@ func TestAccCLI_evaluationUnknownOutcomeUntaint(t *testing.T) {
 	if n := c.requestsTo("POST", "/api/v1/dataset/assess/run"); n != 1 {
 		t.Fatalf("%d run requests, want 1", n)
 	}
+}
+
+// hangingRun runs terraform with args (-json among them) while the first
+// request to path hangs, and returns the error diagnostic it ends with,
+// which must come well within a minute.
+func (c *cliEnv) hangingRun(path, summary string, args ...string) *diagnostic {
+	c.t.Helper()
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultHang, Path: path})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	res := c.terraform(ctx, nil, args...)
+	if took := time.Since(start); took > 30*time.Second {
+		c.t.Fatalf("terraform %v took %s with a 2s timeout", args, took)
+	}
+	d := findDiagnostic(diagnostics(c.t, res.stdout), "error", summary)
+	if res.exitCode == 0 || d == nil {
+		c.t.Fatalf("terraform %v: exit %d, want the error %q\n%s%s", args, res.exitCode, summary, res.stdout, res.stderr)
+	}
+	return d
+}
+
+// mustSay fails the test unless text holds every one of wants.
+func mustSay(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("the message does not say %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestAccCLI_judgesListThatNeverAnswers: the collinear_judges data source
+// stops at its read timeout with an error naming the list's route, the
+// timeout and the setting to raise.
+func TestAccCLI_judgesListThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(fmt.Sprintf("data \"collinear_judges\" \"all\" {\n  space_id = %q\n  timeouts {\n    read = \"2s\"\n  }\n}\n", testSpaceID))
+	d := c.hangingRun(judgeListPath, "Judge list timed out", "plan", "-json", "-input=false")
+	mustSay(t, d.Detail, "GET "+judgeListPath, "did not answer within the read timeout of 2s", "timeouts block (read)")
 }
