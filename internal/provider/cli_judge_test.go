@@ -127,3 +127,49 @@ func TestAccCLI_judgesListThatNeverAnswers(t *testing.T) {
 	d := c.hangingRun(judgeListPath, "Judge list timed out", "plan", "-json", "-input=false")
 	mustSay(t, d.Detail, "GET "+judgeListPath, "did not answer within the read timeout of 2s", "timeouts block (read)")
 }
+
+// TestAccCLI_judgeRefreshThatNeverAnswers: a judge's refresh stops the plan
+// at the read timeout, naming the route and the timeout, instead of going on
+// with a warning.
+func TestAccCLI_judgeRefreshThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(judgeHCL("tone", "  timeouts {\n    read = \"2s\"\n  }"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	d := c.hangingRun(judgeListPath, "Judge list timed out", "plan", "-json", "-input=false")
+	mustSay(t, d.Detail, "GET "+judgeListPath, "did not answer within the read timeout of 2s", "timeouts block (read)")
+	if n := c.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations, want 1", n)
+	}
+}
+
+// TestAccCLI_judgeCreationThatNeverAnswers: a creation that does not answer
+// within the create timeout is not sent again; the error names the route and
+// the timeout and says to look for the judge before applying again. Once the
+// API answers, applying again creates the judge once.
+func TestAccCLI_judgeCreationThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(judgeHCL("tone", "  timeouts {\n    create = \"2s\"\n  }"))
+	d := c.hangingRun("/api/v1/judge/", "Judge creation timed out, outcome unknown", "apply", "-auto-approve", "-json", "-input=false")
+	mustSay(t, d.Detail, "POST /api/v1/judge/", "did not answer within the create timeout of 2s", "timeouts block (create)",
+		"it was not sent again", "Look in space "+testSpaceID, "terraform import <address> "+testSpaceID+"/<judge_id>")
+	if n := c.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations after the timeout, want 1: it must not be resent", n)
+	}
+	if ids := c.judgeIDs("tone"); len(ids) != 0 {
+		t.Fatalf("judges %v after a creation that hung", ids)
+	}
+
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if ids := c.judgeIDs("tone"); len(ids) != 1 {
+		t.Fatalf("judges %v after applying again, want exactly one", ids)
+	}
+	if n := c.judgeCreations(); n != 2 {
+		t.Fatalf("%d judge creations, want 2: the one that hung and one that answered", n)
+	}
+	res := c.terraform(context.Background(), nil, "plan", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("plan after the apply exited %d, want 0 (empty)\n%s%s", res.exitCode, res.stdout, res.stderr)
+	}
+}
