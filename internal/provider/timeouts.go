@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,4 +12,12 @@ import (
 func notAnswered(what, request, timeoutName string, timeout time.Duration) string {
 	return fmt.Sprintf("the %s (%s) did not answer within the %s timeout of %s; check the API's status, or raise the timeout in the timeouts block (%s)",
 		what, request, timeoutName, timeout, timeoutName)
+}
+
+// capitalized is s with its first letter in upper case, to begin a sentence.
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
