@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/collinear-ai/terraform-provider-collinear/internal/emulator"
 )
@@ -82,5 +84,92 @@ func TestAccCLI_evaluationUnknownOutcomeUntaint(t *testing.T) {
 	}
 	if n := c.requestsTo("POST", "/api/v1/dataset/assess/run"); n != 1 {
 		t.Fatalf("%d run requests, want 1", n)
+	}
+}
+
+// hangingRun runs terraform with args (-json among them) while the first
+// request to path hangs, and returns the error diagnostic it ends with,
+// which must come well within a minute.
+func (c *cliEnv) hangingRun(path, summary string, args ...string) *diagnostic {
+	c.t.Helper()
+	c.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultHang, Path: path})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	res := c.terraform(ctx, nil, args...)
+	if took := time.Since(start); took > 30*time.Second {
+		c.t.Fatalf("terraform %v took %s with a 2s timeout", args, took)
+	}
+	d := findDiagnostic(diagnostics(c.t, res.stdout), "error", summary)
+	if res.exitCode == 0 || d == nil {
+		c.t.Fatalf("terraform %v: exit %d, want the error %q\n%s%s", args, res.exitCode, summary, res.stdout, res.stderr)
+	}
+	return d
+}
+
+// mustSay fails the test unless text holds every one of wants.
+func mustSay(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("the message does not say %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestAccCLI_judgesListThatNeverAnswers: the collinear_judges data source
+// stops at its read timeout with an error naming the list's route, the
+// timeout and the setting to raise.
+func TestAccCLI_judgesListThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(fmt.Sprintf("data \"collinear_judges\" \"all\" {\n  space_id = %q\n  timeouts {\n    read = \"2s\"\n  }\n}\n", testSpaceID))
+	d := c.hangingRun(judgeListPath, "Judge list timed out", "plan", "-json", "-input=false")
+	mustSay(t, d.Detail, "GET "+judgeListPath, "did not answer within the read timeout of 2s", "timeouts block (read)")
+}
+
+// TestAccCLI_judgeRefreshThatNeverAnswers: a judge's refresh stops the plan
+// at the read timeout, naming the route and the timeout, instead of going on
+// with a warning.
+func TestAccCLI_judgeRefreshThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(judgeHCL("tone", "  timeouts {\n    read = \"2s\"\n  }"))
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	d := c.hangingRun(judgeListPath, "Judge list timed out", "plan", "-json", "-input=false")
+	mustSay(t, d.Detail, "GET "+judgeListPath, "did not answer within the read timeout of 2s", "timeouts block (read)")
+	if n := c.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations, want 1", n)
+	}
+}
+
+// TestAccCLI_judgeCreationThatNeverAnswers: a creation that does not answer
+// within the create timeout is not sent again; the error names the route and
+// the timeout and says to look for the judge before applying again. Once the
+// API answers, applying again creates the judge once.
+func TestAccCLI_judgeCreationThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	c := newCLIEnv(t)
+	c.configure(judgeHCL("tone", "  timeouts {\n    create = \"2s\"\n  }"))
+	d := c.hangingRun("/api/v1/judge/", "Judge creation timed out, outcome unknown", "apply", "-auto-approve", "-json", "-input=false")
+	mustSay(t, d.Detail, "POST /api/v1/judge/", "did not answer within the create timeout of 2s", "timeouts block (create)",
+		"it was not sent again", "Look in space "+testSpaceID, "terraform import <address> "+testSpaceID+"/<judge_id>")
+	if n := c.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations after the timeout, want 1: it must not be resent", n)
+	}
+	if ids := c.judgeIDs("tone"); len(ids) != 0 {
+		t.Fatalf("judges %v after a creation that hung", ids)
+	}
+
+	c.mustTerraform("apply", "-auto-approve", "-input=false")
+	if ids := c.judgeIDs("tone"); len(ids) != 1 {
+		t.Fatalf("judges %v after applying again, want exactly one", ids)
+	}
+	if n := c.judgeCreations(); n != 2 {
+		t.Fatalf("%d judge creations, want 2: the one that hung and one that answered", n)
+	}
+	res := c.terraform(context.Background(), nil, "plan", "-detailed-exitcode", "-input=false")
+	if res.exitCode != 0 {
+		t.Fatalf("plan after the apply exited %d, want 0 (empty)\n%s%s", res.exitCode, res.stdout, res.stderr)
 	}
 }

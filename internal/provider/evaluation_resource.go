@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -36,24 +39,26 @@ type evaluationResource struct {
 }
 
 // evaluationModel is the resource's state and plan:
-// TriggerConersationsEvaluationRequestDTO, triggers, and the API's answer.
+// TriggerConersationsEvaluationRequestDTO, triggers, the API's answer and the
+// timeouts block.
 type evaluationModel struct {
-	ID        types.String `tfsdk:"id"`
-	SpaceID   types.String `tfsdk:"space_id"`
-	DatasetID types.String `tfsdk:"dataset_id"`
-	JudgeIDs  types.List   `tfsdk:"judge_ids"`
-	Name      types.String `tfsdk:"name"`
-	RollData  types.Bool   `tfsdk:"roll_data"`
-	Triggers  types.Map    `tfsdk:"triggers"`
-	Message   types.String `tfsdk:"message"`
-	DataJSON  types.String `tfsdk:"data_json"`
+	ID        types.String   `tfsdk:"id"`
+	SpaceID   types.String   `tfsdk:"space_id"`
+	DatasetID types.String   `tfsdk:"dataset_id"`
+	JudgeIDs  types.List     `tfsdk:"judge_ids"`
+	Name      types.String   `tfsdk:"name"`
+	RollData  types.Bool     `tfsdk:"roll_data"`
+	Triggers  types.Map      `tfsdk:"triggers"`
+	Message   types.String   `tfsdk:"message"`
+	DataJSON  types.String   `tfsdk:"data_json"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *evaluationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_evaluation"
 }
 
-func (r *evaluationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *evaluationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	reruns := " Changing it starts a new run."
 	rerunsUnlessSpelling := " Changing it starts a new run; writing the same UUID another way (upper case, without hyphens) changes nothing."
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
@@ -121,6 +126,12 @@ func (r *evaluationResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       computed,
 			},
 		},
+		Blocks: map[string]schema.Block{
+			// Without RequiresReplace: how long to wait for the start is
+			// not part of the run, so a change updates state in place and
+			// starts nothing.
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+		},
 	}
 }
 
@@ -140,28 +151,25 @@ func (r *evaluationResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body := client.EvaluationRequest{
-		DatasetID: plan.DatasetID.ValueString(),
-		SpaceID:   plan.SpaceID.ValueString(),
-		Name:      plan.Name.ValueString(),
-		RollData:  plan.RollData.ValueBool(),
-	}
-	resp.Diagnostics.Append(plan.JudgeIDs.ElementsAs(ctx, &body.JudgeIDs, false)...)
+	body, diags := evaluationRequest(ctx, &plan)
+	resp.Diagnostics.Append(diags...)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultApplyTimeout)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = types.StringValue(randomUUID())
 	plan.Message, plan.DataJSON = types.StringNull(), types.StringNull()
 
-	res, err := c.StartEvaluation(ctx, body)
+	res, late, err := startEvaluation(ctx, c, body, timeout)
 	var unknown *client.OutcomeUnknownError
 	switch {
 	case errors.As(err, &unknown):
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		resp.Diagnostics.Append(evaluationOutcomeUnknown(unknown, body)...)
+		resp.Diagnostics.Append(evaluationOutcomeUnknown(unknown, body, late)...)
 		return
 	case err != nil:
-		resp.Diagnostics.Append(evaluationFailure(err, body)...)
+		resp.Diagnostics.Append(evaluationFailure(err, body, late)...)
 		return
 	}
 	plan.Message = types.StringValue(res.Message)
@@ -171,24 +179,50 @@ func (r *evaluationResource) Create(ctx context.Context, req resource.CreateRequ
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// evaluationOutcomeUnknown explains a run that may or may not have started.
-func evaluationOutcomeUnknown(err *client.OutcomeUnknownError, req client.EvaluationRequest) diag.Diagnostics {
+// evaluationRequest builds the API's request from a plan.
+func evaluationRequest(ctx context.Context, m *evaluationModel) (client.EvaluationRequest, diag.Diagnostics) {
+	body := client.EvaluationRequest{
+		DatasetID: m.DatasetID.ValueString(),
+		SpaceID:   m.SpaceID.ValueString(),
+		Name:      m.Name.ValueString(),
+		RollData:  m.RollData.ValueBool(),
+	}
+	diags := m.JudgeIDs.ElementsAs(ctx, &body.JudgeIDs, false)
+	return body, diags
+}
+
+// startEvaluation starts the run within the create timeout. late, when the
+// timeout cut the request off, says so and what to do, ready to begin a
+// diagnostic's detail.
+func startEvaluation(ctx context.Context, c *client.Client, body client.EvaluationRequest, timeout time.Duration) (res *client.APIResponse, late string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err = c.StartEvaluation(ctx, body)
+	if errors.Is(err, context.DeadlineExceeded) {
+		late = capitalized(notAnswered("evaluation start", http.MethodPost+" "+client.AssessRunPath, "create", timeout)) + ".\n\n"
+	}
+	return res, late, err
+}
+
+// evaluationOutcomeUnknown explains a run that may or may not have started;
+// late, if not empty, begins the detail.
+func evaluationOutcomeUnknown(err *client.OutcomeUnknownError, req client.EvaluationRequest, late string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	what := "The Collinear API may or may not have started evaluation run %q"
 	if err.ProbablyStored {
 		what = "The Collinear API accepted evaluation run %q (HTTP 200), so it has very probably started, but its answer could not be read"
 	}
 	diags.AddError("Evaluation run outcome unknown",
-		fmt.Sprintf(what+" of dataset %s in space %s: %v.\n\nIt was not started again. Check the space's evaluations in the Collinear UI for a run named %q. "+
+		late+fmt.Sprintf(what+" of dataset %s in space %s: %v.\n\nIt was not started again. Check the space's evaluations in the Collinear UI for a run named %q. "+
 			"Terraform recorded the run as tainted: if it started, keep it with `terraform untaint <address>`; if it did not, the next `terraform apply` starts it.",
 			req.Name, req.DatasetID, req.SpaceID, err.Cause, req.Name))
 	return diags
 }
 
-func evaluationFailure(err error, req client.EvaluationRequest) diag.Diagnostics {
+func evaluationFailure(err error, req client.EvaluationRequest, late string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var apiErr *client.APIError
-	detail := fmt.Sprintf("Starting evaluation run %q of dataset %s in space %s: %s", req.Name, req.DatasetID, req.SpaceID, err)
+	detail := late + fmt.Sprintf("Starting evaluation run %q of dataset %s in space %s: %s", req.Name, req.DatasetID, req.SpaceID, err)
 	if errors.As(err, &apiErr) {
 		if apiErr.StatusCode == 404 {
 			detail += "\n\nCheck that dataset_id and every judge id belong to space_id."
@@ -203,7 +237,9 @@ func evaluationFailure(err error, req client.EvaluationRequest) diag.Diagnostics
 // Read keeps state as it is: the API offers no typed read of a run.
 func (r *evaluationResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
-// Update never runs: every argument replaces the run. It records the plan.
+// Update runs only for a changed timeouts block or an id spelt another way
+// (every other argument replaces the run): it records the plan and starts
+// nothing.
 func (r *evaluationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan evaluationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

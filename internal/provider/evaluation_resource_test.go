@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -212,4 +213,84 @@ func TestAccEvaluation_uuidSpellingsStartNothing(t *testing.T) {
 			emptyPlanStep(respelt),
 		},
 	})
+}
+
+// A start that does not answer within the create timeout is not sent again:
+// the error names the route and the timeout, and says how to check.
+func TestAccEvaluation_startThatNeverAnswers(t *testing.T) {
+	e := newAccEnv(t)
+	datasetID := e.datasetInEmulator("eval")
+	e.emu.InjectFaults(emulator.Fault{Kind: emulator.FaultHang, Path: "/api/v1/dataset/assess/run"})
+	var start time.Time // set once the test runs: ParallelTest waits for its turn
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig:   func() { start = time.Now() },
+			Config:      e.provider() + evaluationHCL(datasetID, "  timeouts {\n    create = \"2s\"\n  }"),
+			ExpectError: wrapped(`(?s)Evaluation run outcome unknown.*The evaluation start \(POST /api/v1/dataset/assess/run\) did not answer within the create timeout of 2s.*timeouts block \(create\).*It was not started again.*terraform untaint`),
+		}},
+	})
+	if took := time.Since(start); took > 30*time.Second {
+		t.Fatalf("the test took %s with a 2s timeout", took)
+	}
+	if n := e.requestsTo("POST", "/api/v1/dataset/assess/run"); n != 1 {
+		t.Fatalf("%d run requests, want 1", n)
+	}
+}
+
+// Adding a timeouts block to an existing judge and run, or changing it,
+// replaces neither: an in-place update that sends nothing to the API; then
+// the plan is empty.
+func TestAccEvaluation_timeoutsChangeNothing(t *testing.T) {
+	e := newAccEnv(t)
+	datasetID := e.datasetInEmulator("eval")
+	timeouts := func(judge, run string) string {
+		hcl := e.provider() + evaluationHCL(datasetID, "  timeouts {\n    create = \""+run+"\"\n  }")
+		return strings.Replace(hcl, "judge_values        = [1, 2, 3, 4, 5]", "judge_values        = [1, 2, 3, 4, 5]\n  timeouts {\n    create = \""+judge+"\"\n    read   = \"1m\"\n  }", 1)
+	}
+	var sent int
+	inPlace := func(config string) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: func() { sent = len(e.emu.Requests()) },
+			Config:    config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(judgeAddress, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(evaluationAddress, plancheck.ResourceActionUpdate),
+			}},
+			Check: e.onlyReadsSince(&sent),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(judgeAddress, tfpath("id"), e.isJudge("tone", 0, 1)),
+				statecheck.ExpectKnownValue(judgeAddress, tfpath("timeouts"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue(evaluationAddress, tfpath("timeouts"), knownvalue.NotNull()),
+			},
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: e.provider() + evaluationHCL(datasetID, ""), Check: e.runsAre(1, datasetID)},
+			inPlace(timeouts("5m", "10m")),
+			emptyPlanStep(timeouts("5m", "10m")),
+			inPlace(timeouts("7m", "15m")),
+		},
+	})
+	if n := e.judgeCreations(); n != 1 {
+		t.Fatalf("%d judge creations, want 1", n)
+	}
+	if n := len(e.emu.Evaluations()); n != 1 {
+		t.Fatalf("%d runs, want 1", n)
+	}
+}
+
+// onlyReadsSince checks that the emulator received nothing but GETs (the
+// refresh's list of judges) since request number *since.
+func (e *accEnv) onlyReadsSince(since *int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for _, r := range e.emu.Requests()[*since:] {
+			if r.Method != "GET" {
+				return fmt.Errorf("the API received %s %s; only the refresh's list is expected", r.Method, r.Path)
+			}
+		}
+		return nil
+	}
 }

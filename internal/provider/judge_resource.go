@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -39,22 +40,25 @@ type judgeResource struct {
 	data *providerData
 }
 
-// judgeModel is the resource's state and plan: JudgeCreateRequestDTO and the
-// judge's id.
+// judgeModel is the resource's state and plan: JudgeCreateRequestDTO, the
+// judge's id and the timeouts block.
 type judgeModel struct {
-	ID                   types.String `tfsdk:"id"`
-	SpaceID              types.String `tfsdk:"space_id"`
-	Name                 types.String `tfsdk:"name"`
-	JudgeBehaviorType    types.String `tfsdk:"judge_behavior_type"`
-	ModelName            types.String `tfsdk:"model_name"`
-	ModelID              types.String `tfsdk:"model_id"`
-	PromptTemplate       types.String `tfsdk:"prompt_template"`
-	JudgeValues          types.List   `tfsdk:"judge_values"`
-	OptimizePrompt       types.Bool   `tfsdk:"optimize_prompt"`
-	DatasetAnnotationIDs types.List   `tfsdk:"dataset_annotation_ids"`
+	ID                   types.String   `tfsdk:"id"`
+	SpaceID              types.String   `tfsdk:"space_id"`
+	Name                 types.String   `tfsdk:"name"`
+	JudgeBehaviorType    types.String   `tfsdk:"judge_behavior_type"`
+	ModelName            types.String   `tfsdk:"model_name"`
+	ModelID              types.String   `tfsdk:"model_id"`
+	PromptTemplate       types.String   `tfsdk:"prompt_template"`
+	JudgeValues          types.List     `tfsdk:"judge_values"`
+	OptimizePrompt       types.Bool     `tfsdk:"optimize_prompt"`
+	DatasetAnnotationIDs types.List     `tfsdk:"dataset_annotation_ids"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 // judgeArgument is one argument of the resource as ModifyPlan compares it.
+// The timeouts block is none: it says how long to wait, not what the judge
+// is, so changing it never replaces the judge.
 type judgeArgument struct {
 	name        string
 	state, plan attr.Value
@@ -85,7 +89,7 @@ func (r *judgeResource) Metadata(_ context.Context, req resource.MetadataRequest
 	resp.TypeName = req.ProviderTypeName + "_judge"
 }
 
-func (r *judgeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *judgeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replaces := " Changing it creates a new judge; the old one stays on the platform."
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A judge on the Collinear platform: a model, and for custom judges a prompt template, that scores the rows of a dataset. " +
@@ -143,6 +147,10 @@ func (r *judgeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Optional:            true,
 				Validators:          []validator.List{listvalidator.ValueStringsAre(uuidValidator{})},
 			},
+		},
+		Blocks: map[string]schema.Block{
+			// No update: an update sends nothing, so there is nothing to bound.
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true}),
 		},
 	}
 }
@@ -221,12 +229,15 @@ func (r *judgeResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	body, diags := judgeRequest(ctx, &plan)
 	resp.Diagnostics.Append(diags...)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultApplyTimeout)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	res, err := judge.Create(ctx, c, body, judge.Options{Resends: c.MaxRetries(), Wait: waitBeforeResend})
+	calls := &judgeCalls{Client: c, timeout: timeout}
+	res, err := calls.create(ctx, body)
 	if err != nil {
-		resp.Diagnostics.Append(judgeCreateFailure(err, body)...)
+		resp.Diagnostics.Append(judgeCreateFailure(err, body, calls)...)
 		return
 	}
 	plan.ID = types.StringValue(res.ID)
@@ -236,10 +247,18 @@ func (r *judgeResource) Create(ctx context.Context, req resource.CreateRequest, 
 		tflog.Warn(ctx, "judge creation answer lost; the judge was found in the space's list", map[string]any{"judge_id": res.ID})
 	}
 	if len(res.SameName) > 0 {
-		resp.Diagnostics.AddWarning("Another judge with this name already exists",
-			fmt.Sprintf("Space %s already held %d judge(s) named %q with behaviour type %q (%s) before judge %s was created; names need not be unique, so the apply created another. A judge that this resource replaced is among them. If one of them is a judge an earlier apply created but did not record, it stays on the platform: delete it in the Collinear UI, or import it instead (`terraform import <address> %s/<judge_id>`).",
-				body.SpaceID, len(res.SameName), body.Name, body.BehaviorType, strings.Join(res.SameName, ", "), res.ID, body.SpaceID))
+		resp.Diagnostics.Append(sameNameWarning(res, body)...)
 	}
+}
+
+// sameNameWarning names the judges that had the new judge's name and
+// behaviour type before it was created.
+func sameNameWarning(res *judge.Result, body client.JudgeCreateRequest) diag.Diagnostics {
+	var diags diag.Diagnostics
+	diags.AddWarning("Another judge with this name already exists",
+		fmt.Sprintf("Space %s already held %d judge(s) named %q with behaviour type %q (%s) before judge %s was created; names need not be unique, so the apply created another. A judge that this resource replaced is among them. If one of them is a judge an earlier apply created but did not record, it stays on the platform: delete it in the Collinear UI, or import it instead (`terraform import <address> %s/<judge_id>`).",
+			body.SpaceID, len(res.SameName), body.Name, body.BehaviorType, strings.Join(res.SameName, ", "), res.ID, body.SpaceID))
+	return diags
 }
 
 // judgeRequest builds the API's JudgeCreateRequestDTO from a plan.
@@ -274,8 +293,9 @@ func waitBeforeResend(ctx context.Context, resend int) error {
 	}
 }
 
-// judgeCreateFailure explains a failed creation and what to check.
-func judgeCreateFailure(err error, req client.JudgeCreateRequest) diag.Diagnostics {
+// judgeCreateFailure explains a failed creation and what to check; calls
+// tells whether the create timeout ended it.
+func judgeCreateFailure(err error, req client.JudgeCreateRequest, calls *judgeCalls) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var ambiguous *judge.AmbiguousError
 	var unresolved *judge.UnresolvedError
@@ -284,12 +304,12 @@ func judgeCreateFailure(err error, req client.JudgeCreateRequest) diag.Diagnosti
 	case errors.As(err, &ambiguous):
 		diags.AddError("Judge creation is ambiguous",
 			err.Error()+fmt.Sprintf(".\n\nTerraform recorded none of them. Check these judges in the Collinear UI; to manage one, import it with `terraform import <address> %s/<judge_id>`. Applying again without importing creates yet another judge.", req.SpaceID))
+	case calls.timedOut(err):
+		diags.Append(calls.timeoutFailure(err, req)...)
 	case errors.As(err, &unresolved) && unresolved.NoneFound() && !unresolved.ProbablyStored:
 		diags.AddError("Judge not created", err.Error()+". Try again later.")
 	case errors.As(err, &unresolved):
-		diags.AddError("Judge creation outcome unknown",
-			err.Error()+fmt.Sprintf(".\n\nTerraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not, apply again.",
-				req.SpaceID, req.Name, req.BehaviorType, req.SpaceID))
+		diags.AddError("Judge creation outcome unknown", err.Error()+".\n\n"+lookBeforeApplying(req))
 	case errors.As(err, &apiErr):
 		diags.AddError(apiErr.Summary(), fmt.Sprintf("Creating judge %q in space %s: %s", req.Name, req.SpaceID, err))
 	default:
@@ -318,10 +338,9 @@ func (r *judgeResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		}
 		return
 	}
-	c := r.data.client
 	ctx = r.data.withMaskedKey(ctx)
 	spaceID, id := st.SpaceID.ValueString(), st.ID.ValueString()
-	judges, err := c.ListJudges(ctx, spaceID)
+	judges, err := r.list(ctx, &st)
 	switch {
 	case errors.Is(err, client.ErrSpaceNotFound):
 		tflog.Warn(ctx, "the judge's space no longer exists; removing the judge from state", map[string]any{"space_id": spaceID, "judge_id": id})
@@ -343,14 +362,33 @@ func (r *judgeResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.State.RemoveResource(ctx)
 }
 
-// judgeListFailure: an authentication failure or an import stops; anything
-// else is a warning and state stays as it is.
+// list lists the judges of st's space within the read timeout.
+func (r *judgeResource) list(ctx context.Context, st *judgeModel) ([]client.Judge, error) {
+	timeout, diags := st.Timeouts.Read(ctx, defaultReadTimeout)
+	if diags.HasError() {
+		timeout = defaultReadTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	judges, err := r.data.client.ListJudges(ctx, st.SpaceID.ValueString())
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = judgeListTimedOut(err, st.SpaceID.ValueString(), "read", timeout)
+	}
+	return judges, err
+}
+
+// judgeListFailure: an authentication failure, a list that did not answer
+// within the read timeout (waiting longer is the user's call, not a plan's
+// to skip) or an import stops; anything else is a warning and state stays
+// as it is.
 func judgeListFailure(err error, importing bool, spaceID string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var apiErr *client.APIError
 	switch {
 	case errors.As(err, &apiErr) && (apiErr.StatusCode == 401 || apiErr.StatusCode == 403):
 		diags.AddError(apiErr.Summary(), err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Judge list timed out", err.Error())
 	case importing:
 		diags.AddError("Unable to list the judges of the space", err.Error())
 	default:
@@ -360,8 +398,9 @@ func judgeListFailure(err error, importing bool, spaceID string) diag.Diagnostic
 	return diags
 }
 
-// Update only happens to an imported judge, or to a space_id spelt another
-// way: it records the configuration's values, and sends nothing.
+// Update only happens to an imported judge, to a space_id spelt another way
+// or to a changed timeouts block: it records the configuration's values, and
+// sends nothing.
 func (r *judgeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var st, plan judgeModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &st)...)
@@ -404,4 +443,11 @@ func (r *judgeResource) ImportState(ctx context.Context, req resource.ImportStat
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), judgeID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("space_id"), spaceID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`{"unlisted_arguments_unknown":true}`))...)
+}
+
+// lookBeforeApplying tells the user to look for a judge whose creation may
+// have landed before applying again, never to resend blindly.
+func lookBeforeApplying(req client.JudgeCreateRequest) string {
+	return fmt.Sprintf("Terraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not, apply again.",
+		req.SpaceID, req.Name, req.BehaviorType, req.SpaceID)
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -27,10 +31,11 @@ type judgesDataSource struct {
 }
 
 type judgesDataModel struct {
-	SpaceID types.String   `tfsdk:"space_id"`
-	Name    types.String   `tfsdk:"name"`
-	Judges  []judgeListed  `tfsdk:"judges"`
-	IDs     []types.String `tfsdk:"ids"`
+	SpaceID  types.String   `tfsdk:"space_id"`
+	Name     types.String   `tfsdk:"name"`
+	Judges   []judgeListed  `tfsdk:"judges"`
+	IDs      []types.String `tfsdk:"ids"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // judgeListed is one element of `judges`: JudgeDashboardDTO.
@@ -44,7 +49,7 @@ func (d *judgesDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 	resp.TypeName = req.ProviderTypeName + "_judges"
 }
 
-func (d *judgesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *judgesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the judges of a space, optionally only those with a given name, so that a configuration can use judges made in the Collinear UI.",
 		Attributes: map[string]schema.Attribute{
@@ -75,6 +80,9 @@ func (d *judgesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 				Computed:            true,
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx),
+		},
 	}
 }
 
@@ -89,18 +97,13 @@ func (d *judgesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = d.data.withMaskedKey(ctx)
+	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(d.data.withMaskedKey(ctx), timeout)
+	defer cancel()
 	judges, err := c.ListJudges(ctx, m.SpaceID.ValueString())
 	if err != nil {
-		summary := "Unable to list the judges"
-		var apiErr *client.APIError
-		switch {
-		case errors.Is(err, client.ErrSpaceNotFound):
-			summary = "Space not found"
-		case errors.As(err, &apiErr):
-			summary = apiErr.Summary()
-		}
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("Listing the judges of space %s: %s", m.SpaceID.ValueString(), err))
+		resp.Diagnostics.Append(judgesListFailure(err, m.SpaceID.ValueString(), timeout)...)
 		return
 	}
 	// Empty, not nil: no judge is an empty list, not null.
@@ -113,4 +116,29 @@ func (d *judgesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		m.IDs = append(m.IDs, types.StringValue(j.ID))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// judgesListFailure explains a list of the judges of space spaceID that
+// failed, or that did not answer within the read timeout.
+func judgesListFailure(err error, spaceID string, timeout time.Duration) diag.Diagnostics {
+	var diags diag.Diagnostics
+	summary := "Unable to list the judges"
+	var apiErr *client.APIError
+	switch {
+	case errors.Is(err, client.ErrSpaceNotFound):
+		summary = "Space not found"
+	case errors.Is(err, context.DeadlineExceeded):
+		summary = "Judge list timed out"
+		err = judgeListTimedOut(err, spaceID, "read", timeout)
+	case errors.As(err, &apiErr):
+		summary = apiErr.Summary()
+	}
+	diags.AddError(summary, fmt.Sprintf("Listing the judges of space %s: %s", spaceID, err))
+	return diags
+}
+
+// judgeListTimedOut says that the judge list of space spaceID did not answer
+// within the timeout named timeoutName, and what to do.
+func judgeListTimedOut(err error, spaceID, timeoutName string, timeout time.Duration) error {
+	return fmt.Errorf("%s: %w", notAnswered("judge list", http.MethodGet+" "+client.SpaceJudgesPath(spaceID), timeoutName, timeout), err)
 }
