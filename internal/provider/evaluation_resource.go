@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -199,7 +198,7 @@ func startEvaluation(ctx context.Context, c *client.Client, body client.Evaluati
 	defer cancel()
 	res, err = c.StartEvaluation(ctx, body)
 	if errors.Is(err, context.DeadlineExceeded) {
-		late = capitalized(notAnswered("evaluation start", http.MethodPost+" "+client.AssessRunPath, "create", timeout)) + ".\n\n"
+		late = capitalized(notAnswered("evaluation start", "POST "+client.AssessRunPath, "create", timeout)) + ".\n\n"
 	}
 	return res, late, err
 }

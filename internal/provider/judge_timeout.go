@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -37,7 +36,7 @@ func (a *judgeCalls) create(ctx context.Context, body client.JudgeCreateRequest)
 
 func (a *judgeCalls) ListJudges(ctx context.Context, spaceID string) ([]client.Judge, error) {
 	judges, err := a.Client.ListJudges(ctx, spaceID)
-	a.noteLate(ctx, err, "judge list", http.MethodGet+" "+client.SpaceJudgesPath(spaceID))
+	a.noteLate(ctx, err, "judge list", "GET "+client.SpaceJudgesPath(spaceID))
 	return judges, err
 }
 
@@ -47,7 +46,7 @@ func (a *judgeCalls) CreateJudge(ctx context.Context, req client.JudgeCreateRequ
 	if errors.As(err, &unknown) && unknown.MayStillRun() {
 		a.pending = true
 	}
-	a.noteLate(ctx, err, "judge creation", http.MethodPost+" "+client.JudgeCreatePath)
+	a.noteLate(ctx, err, "judge creation", "POST "+client.JudgeCreatePath)
 	return id, err
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
@@ -140,5 +139,5 @@ func judgesListFailure(err error, spaceID string, timeout time.Duration) diag.Di
 // judgeListTimedOut says that the judge list of space spaceID did not answer
 // within the timeout named timeoutName, and what to do.
 func judgeListTimedOut(err error, spaceID, timeoutName string, timeout time.Duration) error {
-	return fmt.Errorf("%s: %w", notAnswered("judge list", http.MethodGet+" "+client.SpaceJudgesPath(spaceID), timeoutName, timeout), err)
+	return fmt.Errorf("%s: %w", notAnswered("judge list", "GET "+client.SpaceJudgesPath(spaceID), timeoutName, timeout), err)
 }
