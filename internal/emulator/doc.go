@@ -41,7 +41,8 @@
 //	                                         kinds: 429 500 502 503 delay commit_then_drop route_not_found
 //	                                         method_not_allowed truncated_stream wrong_count 504_after_commit
 //	                                         status reordered_answer duplicate_ids 503_after_commit hang
-//	                                         late_commit ("delay" applies to delay and late_commit)
+//	                                         late_commit 504_before_commit ("delay" applies to delay,
+//	                                         late_commit and 504_before_commit)
 //	                                         (faults match the exact path, e.g. /api/v1/space/ID/judges)
 //	GET  /_emulator/datasets                 every dataset: space_id, dataset_name, dataset_id, row_count
 //	GET  /_emulator/datasets?space_id=&dataset_name=

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -65,6 +66,12 @@ const (
 	// for that. Reset does not cancel a pending one; Close drops it
 	// unstored. Taken by a lookup, it only delays the answer.
 	FaultLateCommit
+	// Fault504BeforeCommit is a gateway that gives up at once: it answers
+	// its 504 page while the application, which got the whole request,
+	// stores it once Fault.Delay has passed, answering nobody. A client
+	// that lists what exists right after the 504 finds nothing yet. It
+	// counts as a late commit: WaitLateCommits waits for it.
+	Fault504BeforeCommit
 
 	faultKindEnd // not a kind: one past the last
 )
@@ -87,6 +94,7 @@ var faultKindNames = map[FaultKind]string{
 	Fault503AfterCommit:   "503_after_commit",
 	FaultHang:             "hang",
 	FaultLateCommit:       "late_commit",
+	Fault504BeforeCommit:  "504_before_commit",
 }
 
 // String returns the name the control API uses for the kind, e.g.
@@ -118,7 +126,7 @@ type Fault struct {
 	Kind       FaultKind
 	Path       string
 	RetryAfter string        // Fault429 (default "1"), Fault503 and Fault503AfterCommit (default none): seconds or an HTTP date
-	Delay      time.Duration // FaultDelay and FaultLateCommit
+	Delay      time.Duration // FaultDelay, FaultLateCommit and Fault504BeforeCommit
 	// Skip lets that many matching requests through untouched before the
 	// fault fires, so a test can fail "the third of five batches" with
 	// Skip: 2. It counts from when the fault is the first matching one in
@@ -181,7 +189,7 @@ func (s *Server) takeFault(path string) (f Fault, late chan struct{}, ok bool) {
 		}
 		f = pf.Fault
 		s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-		if f.Kind == FaultLateCommit {
+		if f.Kind == FaultLateCommit || f.Kind == Fault504BeforeCommit {
 			late = make(chan struct{})
 			s.lateCommits[late] = struct{}{}
 		}
@@ -240,6 +248,8 @@ func (ex *exchange) applyFault(f Fault) (answered bool) {
 		return true
 	case FaultLateCommit:
 		return ex.awaitLateCommit(f.Delay)
+	case Fault504BeforeCommit:
+		return ex.gatewayGivesUp(f)
 	case FaultDelay:
 		if ex.bufferBody() != nil {
 			return false // the handler meets the same error when it reads
@@ -282,6 +292,36 @@ func (ex *exchange) failAfterCommit() bool {
 		return false
 	}
 	return true
+}
+
+// gatewayGivesUp answers a Fault504BeforeCommit's 504 at once, with its
+// length so that the client has the whole answer before the handler ends,
+// then lets the application store the request once f.Delay has passed,
+// answering nobody. It reports whether the request is over without the
+// application: it never arrived in full, or the server closed first.
+func (ex *exchange) gatewayGivesUp(f Fault) (answered bool) {
+	// Read the whole request first: once answered, its body is closed.
+	body, err := io.ReadAll(io.LimitReader(ex.r.Body, ex.s.maxBody+1))
+	ex.r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false // the handler meets a short body
+	}
+	page := nginxPage("504 Gateway Time-out")
+	// The gateway is done with this connection; the application is not
+	// yet, so a client must not wait on it for its next request.
+	ex.w.Header().Set("Connection", "close")
+	ex.w.Header().Set("Content-Length", strconv.Itoa(len(cmp.Or(f.Body, page))))
+	ex.answer(f, http.StatusGatewayTimeout, "text/html", page)
+	ex.rec.Flush()
+	due := time.NewTimer(f.Delay)
+	defer due.Stop()
+	select {
+	case <-due.C:
+		ex.w = &discardWriter{}
+		return false
+	case <-ex.s.closing:
+		return true
+	}
 }
 
 // routeUnanswered runs the application with its answer discarded.

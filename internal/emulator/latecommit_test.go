@@ -129,3 +129,24 @@ func TestFaultLateCommitDroppedAtClose(t *testing.T) {
 		t.Errorf("log entry: dropped %v, status %d, stored %d, late commit %v", e.Dropped, e.Status, e.Stored, e.LateCommit)
 	}
 }
+
+// A gateway that gives up at once: the client has its 504 while nothing is
+// stored yet, and the application stores the request after the delay.
+func TestFault504BeforeCommit(t *testing.T) {
+	s := startServer(t, Options{})
+	s.InjectFaults(Fault{Kind: Fault504BeforeCommit, Path: "/api/v1/judge/", Delay: 300 * time.Millisecond})
+	resp := postJSON(t, s, "/api/v1/judge/", judgeBody(t, testSpace, "late", nil))
+	if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(string(resp.body), "504") {
+		t.Fatalf("answer %d %s, want the gateway's 504", resp.StatusCode, resp.body)
+	}
+	if n := len(s.Judges(testSpace)); n != 0 {
+		t.Fatalf("%d judge(s) right after the 504, want none yet", n)
+	}
+	waitLateCommits(t, s)
+	if judges := s.Judges(testSpace); len(judges) != 1 || judges[0].Name != "late" {
+		t.Fatalf("judges after the delay: %+v, want the one created late; log %+v", judges, s.Requests())
+	}
+	if log := s.Requests(); len(log) != 1 || log[0].Status != http.StatusGatewayTimeout || log[0].Stored != 1 {
+		t.Fatalf("request log %+v, want one 504 that stored", log)
+	}
+}

@@ -7,8 +7,11 @@
 // one judge with the requested name and behaviour type that was not there
 // before. Names need not be unique, so a judge of the same name that existed
 // before the creation is never claimed, and two new candidates are an error
-// that names them rather than a guess. Only when the list shows that nothing
-// landed is the creation sent again.
+// that names them rather than a guess. A creation that may still be running
+// (no answer came back, or a gateway gave up waiting for it) is looked for
+// again, a few times, and never sent again: it could land after the list.
+// Only a creation that is over (the API answered 500, 502 or 503) and that
+// the list shows did not land is sent again.
 package judge
 
 import (
@@ -31,11 +34,12 @@ type API interface {
 // Options tunes Create.
 type Options struct {
 	// Resends bounds how many times a creation is sent again after an
-	// unknown outcome that the list showed stored nothing.
+	// unknown outcome that the list showed stored nothing, and how many
+	// times the list is read again for a creation that may still land.
 	Resends int
-	// Wait runs before each resend (numbered from 1) and may end early with
-	// ctx's error; nil does not wait.
-	Wait func(ctx context.Context, resend int) error
+	// Wait runs before each resend and each further list (numbered from 1)
+	// and may end early with ctx's error; nil does not wait.
+	Wait func(ctx context.Context, n int) error
 }
 
 // Result is a created (or recovered) judge.
@@ -88,6 +92,9 @@ func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Op
 		if !errors.As(err, &unknown) {
 			return nil, err
 		}
+		if unknown.MayStillRun() {
+			return findLanding(ctx, api, req, opts, known, res, unknown, attempt)
+		}
 		candidates, lerr := newJudges(ctx, api, req, known)
 		switch {
 		case lerr != nil:
@@ -97,8 +104,36 @@ func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Op
 			return res, nil
 		case len(candidates) > 1:
 			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: err}
-		case unknown.ProbablyStored, attempt > opts.Resends:
-			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, ProbablyStored: unknown.ProbablyStored}
+		case attempt > opts.Resends:
+			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err}
+		}
+	}
+}
+
+// findLanding looks for the judge of a creation that may still be running:
+// it lists the space, and again after each wait, up to opts.Resends more
+// times, and claims the judge once it appears. It never sends the creation
+// again, since the first could land after any list.
+func findLanding(ctx context.Context, api API, req client.JudgeCreateRequest, opts Options, known map[string]bool, res *Result, cause *client.OutcomeUnknownError, attempts int) (*Result, error) {
+	unresolved := &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempts, Cause: cause,
+		MayStillLand: true, ProbablyStored: cause.ProbablyStored}
+	for look := 0; ; look++ {
+		if look > 0 && opts.Wait != nil && opts.Wait(ctx, look) != nil {
+			return nil, unresolved
+		}
+		candidates, err := newJudges(ctx, api, req, known)
+		unresolved.Looks = look + 1
+		switch {
+		case err != nil:
+			unresolved.LookupErr = err
+			return nil, unresolved
+		case len(candidates) == 1:
+			res.ID, res.Recovered = candidates[0], true
+			return res, nil
+		case len(candidates) > 1:
+			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: cause}
+		case look >= opts.Resends:
+			return nil, unresolved
 		}
 	}
 }
@@ -146,19 +181,26 @@ func (e *AmbiguousError) Unwrap() error { return e.Cause }
 
 // UnresolvedError: the creation's outcome stayed unknown. Either the list
 // after it failed (LookupErr), so the judge may or may not exist; or the list
-// shows no new judge (NoneFound), after the API answered 200
-// (ProbablyStored: it may yet appear) or after every allowed attempt.
+// shows no new judge (NoneFound), while the creation may still land
+// (MayStillLand; ProbablyStored when the API answered 200) or after every
+// allowed attempt.
 type UnresolvedError struct {
 	SpaceID, Name  string
 	Attempts       int
+	Looks          int   // lists made for a creation that may still land
 	Cause          error // the last unknown outcome
 	LookupErr      error
+	MayStillLand   bool
 	ProbablyStored bool
 }
 
 // NoneFound reports whether the list after the creation worked and showed
 // no new judge.
 func (e *UnresolvedError) NoneFound() bool { return e.LookupErr == nil }
+
+// NotCreated reports whether the judge was certainly not created: every
+// creation is over and the list showed none of them.
+func (e *UnresolvedError) NotCreated() bool { return e.NoneFound() && !e.MayStillLand }
 
 func (e *UnresolvedError) Error() string {
 	switch {
@@ -168,6 +210,9 @@ func (e *UnresolvedError) Error() string {
 	case e.ProbablyStored:
 		return fmt.Sprintf("the API accepted the creation of judge %q (HTTP 200) but its answer could not be read (%v), and the judge is not in the list of space %s yet; it was not sent again, to avoid creating it twice",
 			e.Name, e.Cause, e.SpaceID)
+	case e.MayStillLand:
+		return fmt.Sprintf("the creation of judge %q got no usable answer (%v) and may still land on the platform; the list of space %s showed no new judge in %d look(s), so it was not sent again, to avoid creating it twice",
+			e.Name, e.Cause, e.SpaceID, e.Looks)
 	}
 	return fmt.Sprintf("the creation of judge %q failed without an answer %d time(s) (last: %v); the list of space %s shows no new judge with that name, so none was created as far as the API shows, and it was not sent again",
 		e.Name, e.Attempts, e.Cause, e.SpaceID)

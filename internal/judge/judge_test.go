@@ -21,6 +21,7 @@ const (
 	notStored                   // not stored, answer lost (a 503 before the service)
 	storedBroken                // stored, 200 with an unreadable answer
 	refused                     // a definite error (422)
+	storedLate                  // answer lost, stored at list number fakeAPI.landsAt (never when 0)
 )
 
 // fakeAPI models the platform: a list of judges, and creations that follow
@@ -36,10 +37,18 @@ type fakeAPI struct {
 	onCreate func(f *fakeAPI)
 	// cancel, when set, is called during the first creation.
 	cancel context.CancelFunc
+	// landsAt is the list call (from 1) before which a storedLate creation
+	// is stored; late holds that creation while it is pending.
+	landsAt int
+	late    *client.JudgeCreateRequest
 }
 
 func (f *fakeAPI) ListJudges(ctx context.Context, spaceID string) ([]client.Judge, error) {
 	f.lists++
+	if f.late != nil && f.lists == f.landsAt {
+		f.store(*f.late)
+		f.late = nil
+	}
 	if err := f.listErrs[f.lists]; err != nil {
 		return nil, err
 	}
@@ -61,11 +70,7 @@ func (f *fakeAPI) CreateJudge(_ context.Context, req client.JudgeCreateRequest) 
 	if len(f.script) > 0 {
 		o, f.script = f.script[0], f.script[1:]
 	}
-	store := func() string {
-		id := fmt.Sprintf("judge-%d", len(f.judges)+1)
-		f.judges = append(f.judges, client.Judge{ID: id, Name: req.Name, BehaviorType: req.BehaviorType})
-		return id
-	}
+	store := func() string { return f.store(req) }
 	switch o {
 	case stored:
 		return store(), nil
@@ -77,8 +82,17 @@ func (f *fakeAPI) CreateJudge(_ context.Context, req client.JudgeCreateRequest) 
 	case storedBroken:
 		store()
 		return "", &client.OutcomeUnknownError{Cause: errors.New("unreadable"), ProbablyStored: true}
+	case storedLate:
+		f.late = &req
+		return "", &client.OutcomeUnknownError{Cause: &client.APIError{StatusCode: 504}}
 	}
 	return "", &client.APIError{StatusCode: 422, Detail: "bad model_name"}
+}
+
+func (f *fakeAPI) store(req client.JudgeCreateRequest) string {
+	id := fmt.Sprintf("judge-%d", len(f.judges)+1)
+	f.judges = append(f.judges, client.Judge{ID: id, Name: req.Name, BehaviorType: req.BehaviorType})
+	return id
 }
 
 func (f *fakeAPI) named(name string) []string {
@@ -178,7 +192,7 @@ func TestCreateGivesUpAfterResends(t *testing.T) {
 	f := &fakeAPI{script: []outcome{notStored, notStored, notStored, notStored}}
 	_, err := create(t, f, 2)
 	var unresolved *UnresolvedError
-	if !errors.As(err, &unresolved) || !unresolved.NoneFound() || unresolved.Attempts != 3 {
+	if !errors.As(err, &unresolved) || !unresolved.NotCreated() || unresolved.Attempts != 3 {
 		t.Fatalf("err = %#v", err)
 	}
 	if f.creates != 3 || len(f.judges) != 0 {
@@ -318,5 +332,48 @@ func TestCreateWaitEndedStopsResending(t *testing.T) {
 	_, err := Create(context.Background(), f, request(), Options{Resends: 2, Wait: func(context.Context, int) error { return context.Canceled }})
 	if !errors.Is(err, context.Canceled) || f.creates != 1 || !strings.Contains(err.Error(), "was not created") {
 		t.Fatalf("err = %v after %d creation(s)", err, f.creates)
+	}
+}
+
+// A gateway that gave up (504) before the creation landed: the judge appears
+// in a later list and is claimed; it is never sent again meanwhile.
+func TestCreateLateLandingIsClaimedNotResent(t *testing.T) {
+	f := &fakeAPI{script: []outcome{storedLate}, landsAt: 3}
+	res, err := create(t, f, 2)
+	if err != nil || !res.Recovered || res.ID != "judge-1" {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	if f.creates != 1 || f.lists != 3 || len(f.named("tone")) != 1 {
+		t.Fatalf("%d creation(s), %d list(s), judges %v", f.creates, f.lists, f.judges)
+	}
+}
+
+// A creation that may still land and does not show up is reported, never
+// sent again: it could land after the last list.
+func TestCreateThatMayStillLandIsNeverResent(t *testing.T) {
+	f := &fakeAPI{script: []outcome{storedLate}}
+	_, err := create(t, f, 2)
+	var unresolved *UnresolvedError
+	if !errors.As(err, &unresolved) || !unresolved.MayStillLand || unresolved.NotCreated() || unresolved.Looks != 3 {
+		t.Fatalf("err = %#v", err)
+	}
+	if f.creates != 1 || f.lists != 4 {
+		t.Fatalf("%d creation(s) and %d list(s), want 1 and 4", f.creates, f.lists)
+	}
+	for _, want := range []string{"may still land", "3 look(s)", "not sent again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message does not say %q: %v", want, err)
+		}
+	}
+}
+
+// A wait that ends (an interrupt, the create timeout) while a creation may
+// still land ends the looking, and still sends nothing again.
+func TestCreateWaitEndedWhileItMayStillLand(t *testing.T) {
+	f := &fakeAPI{script: []outcome{storedLate}}
+	_, err := Create(context.Background(), f, request(), Options{Resends: 2, Wait: func(context.Context, int) error { return context.Canceled }})
+	var unresolved *UnresolvedError
+	if !errors.As(err, &unresolved) || !unresolved.MayStillLand || f.creates != 1 || f.lists != 2 {
+		t.Fatalf("err = %v after %d creation(s) and %d list(s)", err, f.creates, f.lists)
 	}
 }

@@ -306,7 +306,7 @@ func judgeCreateFailure(err error, req client.JudgeCreateRequest, calls *judgeCa
 			err.Error()+fmt.Sprintf(".\n\nTerraform recorded none of them. Check these judges in the Collinear UI; to manage one, import it with `terraform import <address> %s/<judge_id>`. Applying again without importing creates yet another judge.", req.SpaceID))
 	case calls.timedOut(err):
 		diags.Append(calls.timeoutFailure(err, req)...)
-	case errors.As(err, &unresolved) && unresolved.NoneFound() && !unresolved.ProbablyStored:
+	case errors.As(err, &unresolved) && unresolved.NotCreated():
 		diags.AddError("Judge not created", err.Error()+". Try again later.")
 	case errors.As(err, &unresolved):
 		diags.AddError("Judge creation outcome unknown", err.Error()+".\n\n"+lookBeforeApplying(req))

@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -238,8 +240,9 @@ func TestAccJudge_renamedOnPlatformIsReplaced(t *testing.T) {
 	}
 }
 
-// A 503 or a dropped connection on creation never yields two judges, and a
-// judge of the same name that was there before is never claimed.
+// A 503, a dropped connection or a gateway's 504 on creation never yields
+// two judges, and a judge of the same name that was there before is never
+// claimed.
 func TestAccJudge_lostAnswersNeverCreateTwice(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -250,6 +253,9 @@ func TestAccJudge_lostAnswersNeverCreateTwice(t *testing.T) {
 		{"connection dropped after storing", emulator.Fault{Kind: emulator.FaultCommitThenDrop, Path: "/api/v1/judge/"}, 1},
 		{"504 after storing", emulator.Fault{Kind: emulator.Fault504AfterCommit, Path: "/api/v1/judge/"}, 1},
 		{"answer cut off", emulator.Fault{Kind: emulator.FaultTruncatedStream, Path: "/api/v1/judge/"}, 1},
+		// The gateway answers 504 before the service stores the judge: the
+		// first list after it shows nothing, and a resend would make two.
+		{"504 before the service stores", emulator.Fault{Kind: emulator.Fault504BeforeCommit, Path: "/api/v1/judge/", Delay: 1500 * time.Millisecond}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,11 +272,17 @@ func TestAccJudge_lostAnswersNeverCreateTwice(t *testing.T) {
 					},
 				}},
 			})
+			// A creation stored late counts once it has landed.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			if err := e.emu.WaitLateCommits(ctx); err != nil {
+				t.Fatal(err)
+			}
 			if n := e.judgeCreations(); n != tc.creations {
 				t.Fatalf("%d judge creations, want %d", n, tc.creations)
 			}
-			if ids := e.judgeIDs("tone"); ids[0] != older {
-				t.Fatalf("judges %v: the older judge changed", ids)
+			if ids := e.judgeIDs("tone"); len(ids) != 2 || ids[0] != older {
+				t.Fatalf("judges %v, want the older one and ours", ids)
 			}
 		})
 	}
