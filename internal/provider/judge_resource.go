@@ -448,6 +448,6 @@ func (r *judgeResource) ImportState(ctx context.Context, req resource.ImportStat
 // lookBeforeApplying tells the user to look for a judge whose creation may
 // have landed before applying again, never to resend blindly.
 func lookBeforeApplying(req client.JudgeCreateRequest) string {
-	return fmt.Sprintf("Terraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not, apply again.",
+	return fmt.Sprintf("Terraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not there after a few minutes (a creation that got no answer may still land), apply again.",
 		req.SpaceID, req.Name, req.BehaviorType, req.SpaceID)
 }
