@@ -9,6 +9,16 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// UploadResult is what a successful upload returned.
+type UploadResult struct {
+	// IDs holds one id per row the API streamed back, in the order returned,
+	// numbers rendered in decimal. Nil when the API answered with the
+	// {dataset_id, message} object and no rows.
+	IDs       []string
+	DatasetID string // from the object shape, or "" when not given
+	Message   string // from the object shape
+}
+
 // AnswerRow is one element of a streamed upload answer, handed to the caller
 // as it is read. It and its slices are reused: valid only during the call.
 //

@@ -207,6 +207,12 @@ func (a *answerReader) fail(err error, brokeOff string) error {
 	return ue
 }
 
+// Message is one conversation turn as the API carries it.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
 type span struct{ start, end int } // a part of elementReader.buf
 
 type messageSpans struct{ role, content span }

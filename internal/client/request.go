@@ -32,15 +32,6 @@ var (
 	opEvaluation  = operation{name: "evaluation start", notIdempotent: true}
 )
 
-// sizedReader lets retryablehttp see the exact Content-Length of a body that
-// is a concatenation of readers.
-type sizedReader struct {
-	io.Reader
-	n int
-}
-
-func (r *sizedReader) Len() int { return r.n }
-
 // call is the state of one logical request across its attempts. The
 // retryablehttp callbacks run one after the other on the caller's goroutine,
 // except the httptrace hook, hence the atomic.

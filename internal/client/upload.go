@@ -15,22 +15,6 @@ import (
 // UploadPath is the route of the upload endpoint, below the base URL.
 const UploadPath = "/api/v1/dataset/upload"
 
-// Message is one conversation turn as the API carries it.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-// UploadResult is what a successful upload returned.
-type UploadResult struct {
-	// IDs holds one id per row the API streamed back, in the order returned,
-	// numbers rendered in decimal. Nil when the API answered with the
-	// {dataset_id, message} object and no rows.
-	IDs       []string
-	DatasetID string // from the object shape, or "" when not given
-	Message   string // from the object shape
-}
-
 // Upload posts body (a JSON array of rows, already encoded) as the multipart
 // "file" field (filename "rows.json", Content-Type application/json) with
 // "dataset_name" and "space_id" to POST /api/v1/dataset/upload, and decodes
@@ -97,3 +81,12 @@ func (f *multipartForm) reader() (io.Reader, error) {
 		n:      len(f.prefix) + len(f.rows) + len(f.suffix),
 	}, nil
 }
+
+// sizedReader lets retryablehttp see the exact Content-Length of a body that
+// is a concatenation of readers.
+type sizedReader struct {
+	io.Reader
+	n int
+}
+
+func (r *sizedReader) Len() int { return r.n }
