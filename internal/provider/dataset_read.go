@@ -96,7 +96,7 @@ func (r *datasetResource) lookup(ctx context.Context, m *datasetModel, rec *rows
 
 // lookupTimedOut says which request did not answer in time, and what to do.
 func lookupTimedOut(err error, timeout time.Duration) error {
-	return fmt.Errorf("the dataset lookup (POST %s) did not answer within the read timeout of %s; check the API's status, or raise the timeout in the timeouts block (read) if the dataset is very large: %w", client.LookupPath, timeout, err)
+	return fmt.Errorf("%s if the dataset is very large: %w", notAnswered("dataset lookup", "POST "+client.LookupPath, "read", timeout), err)
 }
 
 // adoptImported sets what an import learns of a dataset besides its rows.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -280,44 +279,6 @@ func judgeRequest(ctx context.Context, m *judgeModel) (client.JudgeCreateRequest
 	return req, diags
 }
 
-// waitBeforeResend spaces out the resends of a judge creation that the list
-// showed did not land: 1 s, 2 s, 4 s, then 8 s.
-func waitBeforeResend(ctx context.Context, resend int) error {
-	t := time.NewTimer(time.Second << min(resend-1, 3))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// judgeCreateFailure explains a failed creation and what to check; calls
-// tells whether the create timeout ended it.
-func judgeCreateFailure(err error, req client.JudgeCreateRequest, calls *judgeCalls) diag.Diagnostics {
-	var diags diag.Diagnostics
-	var ambiguous *judge.AmbiguousError
-	var unresolved *judge.UnresolvedError
-	var apiErr *client.APIError
-	switch {
-	case errors.As(err, &ambiguous):
-		diags.AddError("Judge creation is ambiguous",
-			err.Error()+fmt.Sprintf(".\n\nTerraform recorded none of them. Check these judges in the Collinear UI; to manage one, import it with `terraform import <address> %s/<judge_id>`. Applying again without importing creates yet another judge.", req.SpaceID))
-	case calls.timedOut(err):
-		diags.Append(calls.timeoutFailure(err, req)...)
-	case errors.As(err, &unresolved) && unresolved.NotCreated():
-		diags.AddError("Judge not created", err.Error()+". Try again later.")
-	case errors.As(err, &unresolved):
-		diags.AddError("Judge creation outcome unknown", err.Error()+".\n\n"+lookBeforeApplying(req))
-	case errors.As(err, &apiErr):
-		diags.AddError(apiErr.Summary(), fmt.Sprintf("Creating judge %q in space %s: %s", req.Name, req.SpaceID, err))
-	default:
-		diags.AddError("Unable to create the judge", err.Error())
-	}
-	return diags
-}
-
 // Read finds the judge in its space's list. State changes only on positive
 // evidence: a judge missing from a successful list, or a space the API says
 // is gone, leaves state (the next plan creates it again); name and behaviour
@@ -443,11 +404,4 @@ func (r *judgeResource) ImportState(ctx context.Context, req resource.ImportStat
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), judgeID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("space_id"), spaceID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`{"unlisted_arguments_unknown":true}`))...)
-}
-
-// lookBeforeApplying tells the user to look for a judge whose creation may
-// have landed before applying again, never to resend blindly.
-func lookBeforeApplying(req client.JudgeCreateRequest) string {
-	return fmt.Sprintf("Terraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not there after a few minutes (a creation that got no answer may still land), apply again.",
-		req.SpaceID, req.Name, req.BehaviorType, req.SpaceID)
 }

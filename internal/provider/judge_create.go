@@ -12,17 +12,19 @@ import (
 	"github.com/collinear-ai/terraform-provider-collinear/internal/judge"
 )
 
+// Creating a judge: judge.Create within the create timeout, the waits
+// between its resends, and what a failure tells the user.
+
 // judgeCalls runs judge.Create within the create timeout and hands its
 // requests to the client, noting what its error alone does not tell: which
-// request the timeout cut off, and whether a creation went out that may
-// still land (judge.Create keeps the cause of some failures and not others).
+// request the timeout cut off. Whether a creation may still land, the error
+// says (judge.UnresolvedError.MayStillLand).
 type judgeCalls struct {
 	*client.Client
 	timeout time.Duration
 	limit   time.Time // the create timeout's deadline
 	expired bool      // the create timeout ended judge.Create
 	late    string    // which request did not answer in time, and what to do
-	pending bool      // a creation got no answer and may still land
 }
 
 func (a *judgeCalls) create(ctx context.Context, body client.JudgeCreateRequest) (*judge.Result, error) {
@@ -42,10 +44,6 @@ func (a *judgeCalls) ListJudges(ctx context.Context, spaceID string) ([]client.J
 
 func (a *judgeCalls) CreateJudge(ctx context.Context, req client.JudgeCreateRequest) (string, error) {
 	id, err := a.Client.CreateJudge(ctx, req)
-	var unknown *client.OutcomeUnknownError
-	if errors.As(err, &unknown) && unknown.MayStillRun() {
-		a.pending = true
-	}
 	a.noteLate(ctx, err, "judge creation", "POST "+client.JudgeCreatePath)
 	return id, err
 }
@@ -76,11 +74,57 @@ func (a *judgeCalls) timeoutFailure(err error, req client.JudgeCreateRequest) di
 		late = fmt.Sprintf("the create timeout of %s ended before the creation could be sent again; raise the timeout in the timeouts block (create)", a.timeout)
 	}
 	head := fmt.Sprintf("Creating judge %q in space %s: %s.", req.Name, req.SpaceID, late)
-	if a.pending {
+	var unresolved *judge.UnresolvedError
+	if errors.As(err, &unresolved) && unresolved.MayStillLand {
 		diags.AddError("Judge creation timed out, outcome unknown",
 			fmt.Sprintf("%s A creation got no answer and may still land on the platform, even if the space's list does not show it yet; it was not sent again, to avoid creating the judge twice.\n\n%s\n\nDetails: %s", head, lookBeforeApplying(req), err))
 		return diags
 	}
 	diags.AddError("Judge creation timed out", fmt.Sprintf("%s No judge was created as far as the API shows.\n\nDetails: %s", head, err))
 	return diags
+}
+
+// waitBeforeResend spaces out the resends of a judge creation that the list
+// showed did not land: 1 s, 2 s, 4 s, then 8 s.
+func waitBeforeResend(ctx context.Context, resend int) error {
+	t := time.NewTimer(time.Second << min(resend-1, 3))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// judgeCreateFailure explains a failed creation and what to check; calls
+// tells whether the create timeout ended it.
+func judgeCreateFailure(err error, req client.JudgeCreateRequest, calls *judgeCalls) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var ambiguous *judge.AmbiguousError
+	var unresolved *judge.UnresolvedError
+	var apiErr *client.APIError
+	switch {
+	case errors.As(err, &ambiguous):
+		diags.AddError("Judge creation is ambiguous",
+			err.Error()+fmt.Sprintf(".\n\nTerraform recorded none of them. Check these judges in the Collinear UI; to manage one, import it with `terraform import <address> %s/<judge_id>`. Applying again without importing creates yet another judge.", req.SpaceID))
+	case calls.timedOut(err):
+		diags.Append(calls.timeoutFailure(err, req)...)
+	case errors.As(err, &unresolved) && unresolved.NotCreated():
+		diags.AddError("Judge not created", err.Error()+". Try again later.")
+	case errors.As(err, &unresolved):
+		diags.AddError("Judge creation outcome unknown", err.Error()+".\n\n"+lookBeforeApplying(req))
+	case errors.As(err, &apiErr):
+		diags.AddError(apiErr.Summary(), fmt.Sprintf("Creating judge %q in space %s: %s", req.Name, req.SpaceID, err))
+	default:
+		diags.AddError("Unable to create the judge", err.Error())
+	}
+	return diags
+}
+
+// lookBeforeApplying tells the user to look for a judge whose creation may
+// have landed before applying again, never to resend blindly.
+func lookBeforeApplying(req client.JudgeCreateRequest) string {
+	return fmt.Sprintf("Terraform recorded nothing. Look in space %s (the Collinear UI, or the collinear_judges data source) for a new judge named %q with behaviour type %q. If it is there, import it with `terraform import <address> %s/<judge_id>`; applying again would create a second one. If it is not there after a few minutes (a creation that got no answer may still land), apply again.",
+		req.SpaceID, req.Name, req.BehaviorType, req.SpaceID)
 }
