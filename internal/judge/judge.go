@@ -68,44 +68,52 @@ func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Op
 	if err != nil {
 		return nil, fmt.Errorf("listing the judges of space %s before creating judge %q (needed to recover from a lost answer without creating it twice); nothing was created: %w", req.SpaceID, req.Name, err)
 	}
-	known := make(map[string]bool, len(before))
-	res := &Result{}
+	c := &creation{api: api, req: req, opts: opts, known: make(map[string]bool, len(before)), res: &Result{}}
 	for _, j := range before {
-		known[j.ID] = true
+		c.known[j.ID] = true
 		if matches(j, req) {
-			res.SameName = append(res.SameName, j.ID)
+			c.res.SameName = append(c.res.SameName, j.ID)
 		}
 	}
+	return c.send(ctx)
+}
 
+// creation is one call of Create: what it knew of the space before sending.
+type creation struct {
+	api   API
+	req   client.JudgeCreateRequest
+	opts  Options
+	known map[string]bool // the ids listed before the creation
+	res   *Result
+}
+
+// send sends the creation, and again while the list shows that an attempt
+// that is over did not land.
+func (c *creation) send(ctx context.Context) (*Result, error) {
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && opts.Wait != nil {
-			if err := opts.Wait(ctx, attempt-1); err != nil {
-				return nil, fmt.Errorf("judge %q was not created: the answer to the last attempt was lost, the list of space %s showed that it did not land, and the wait before sending it again ended: %w", req.Name, req.SpaceID, err)
+		if attempt > 1 && c.opts.Wait != nil {
+			if err := c.opts.Wait(ctx, attempt-1); err != nil {
+				return nil, fmt.Errorf("judge %q was not created: the answer to the last attempt was lost, the list of space %s showed that it did not land, and the wait before sending it again ended: %w", c.req.Name, c.req.SpaceID, err)
 			}
 		}
-		id, err := api.CreateJudge(ctx, req)
+		id, err := c.api.CreateJudge(ctx, c.req)
 		if err == nil {
-			res.ID = id
-			return res, nil
+			c.res.ID = id
+			return c.res, nil
 		}
 		var unknown *client.OutcomeUnknownError
 		if !errors.As(err, &unknown) {
 			return nil, err
 		}
 		if unknown.MayStillRun() {
-			return findLanding(ctx, api, req, opts, known, res, unknown, attempt)
+			return c.findLanding(ctx, unknown, attempt)
 		}
-		candidates, lerr := newJudges(ctx, api, req, known)
-		switch {
-		case lerr != nil:
-			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err, LookupErr: lerr}
-		case len(candidates) == 1:
-			res.ID, res.Recovered = candidates[0], true
-			return res, nil
-		case len(candidates) > 1:
-			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: err}
-		case attempt > opts.Resends:
-			return nil, &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempt, Cause: err}
+		unresolved := &UnresolvedError{SpaceID: c.req.SpaceID, Name: c.req.Name, Attempts: attempt, Cause: err}
+		if res, err := c.look(ctx, unresolved); res != nil || err != nil {
+			return res, err
+		}
+		if attempt > c.opts.Resends {
+			return nil, unresolved
 		}
 	}
 }
@@ -114,28 +122,40 @@ func Create(ctx context.Context, api API, req client.JudgeCreateRequest, opts Op
 // it lists the space, and again after each wait, up to opts.Resends more
 // times, and claims the judge once it appears. It never sends the creation
 // again, since the first could land after any list.
-func findLanding(ctx context.Context, api API, req client.JudgeCreateRequest, opts Options, known map[string]bool, res *Result, cause *client.OutcomeUnknownError, attempts int) (*Result, error) {
-	unresolved := &UnresolvedError{SpaceID: req.SpaceID, Name: req.Name, Attempts: attempts, Cause: cause,
+func (c *creation) findLanding(ctx context.Context, cause *client.OutcomeUnknownError, attempts int) (*Result, error) {
+	unresolved := &UnresolvedError{SpaceID: c.req.SpaceID, Name: c.req.Name, Attempts: attempts, Cause: cause,
 		MayStillLand: true, ProbablyStored: cause.ProbablyStored}
 	for look := 0; ; look++ {
-		if look > 0 && opts.Wait != nil && opts.Wait(ctx, look) != nil {
+		if look > 0 && c.opts.Wait != nil && c.opts.Wait(ctx, look) != nil {
 			return nil, unresolved
 		}
-		candidates, err := newJudges(ctx, api, req, known)
 		unresolved.Looks = look + 1
-		switch {
-		case err != nil:
-			unresolved.LookupErr = err
-			return nil, unresolved
-		case len(candidates) == 1:
-			res.ID, res.Recovered = candidates[0], true
-			return res, nil
-		case len(candidates) > 1:
-			return nil, &AmbiguousError{SpaceID: req.SpaceID, Name: req.Name, Candidates: candidates, Cause: cause}
-		case look >= opts.Resends:
+		if res, err := c.look(ctx, unresolved); res != nil || err != nil {
+			return res, err
+		}
+		if look >= c.opts.Resends {
 			return nil, unresolved
 		}
 	}
+}
+
+// look lists the space again and settles the creation by the judges that
+// appeared since: the one new judge is claimed, several are an
+// *AmbiguousError, and a failed list is unresolved (its LookupErr set). When
+// no new judge appeared it returns nil, nil.
+func (c *creation) look(ctx context.Context, unresolved *UnresolvedError) (*Result, error) {
+	candidates, err := newJudges(ctx, c.api, c.req, c.known)
+	switch {
+	case err != nil:
+		unresolved.LookupErr = err
+		return nil, unresolved
+	case len(candidates) == 1:
+		c.res.ID, c.res.Recovered = candidates[0], true
+		return c.res, nil
+	case len(candidates) > 1:
+		return nil, &AmbiguousError{SpaceID: c.req.SpaceID, Name: c.req.Name, Candidates: candidates, Cause: unresolved.Cause}
+	}
+	return nil, nil
 }
 
 // newJudges lists the space again and returns the ids of the judges that
