@@ -85,7 +85,8 @@ func (a *judgeCalls) timeoutFailure(err error, req client.JudgeCreateRequest) di
 }
 
 // waitBeforeResend spaces out the resends of a judge creation that the list
-// showed did not land: 1 s, 2 s, 4 s, then 8 s.
+// showed did not land, and the lists that look for one that may still land:
+// 1 s, 2 s, 4 s, then 8 s.
 func waitBeforeResend(ctx context.Context, resend int) error {
 	t := time.NewTimer(time.Second << min(resend-1, 3))
 	defer t.Stop()
